@@ -1,0 +1,24 @@
+/*
+ * The overgang command-line tool: one file per subcommand (cmd-NAME.c), each exporting one
+ * const struct cli_cmd listed in main.c's table. Commands run outside the event loop and may
+ * block.
+ */
+#ifndef OG_CLI_H
+#define OG_CLI_H
+
+#include <libpq-fe.h>
+
+#include "config/config.h"
+
+struct cli_cmd {
+	const char *name;
+	const char *args;    /* e.g. "[--dry-run]" */
+	const char *summary; /* one line for the help */
+	/* ARGV[0] is the command's name. Returns the exit status. */
+	int (*exec)(const struct cfg *cfg, int argc, char **argv);
+};
+
+/* A blocking connection to the configured database, or NULL with the reason on stderr. */
+PGconn *cli_connect(const struct cfg *cfg);
+
+#endif

@@ -1,0 +1,59 @@
+/*
+ * The configuration file: INI sections and keys (deploy/overgang.example.conf documents every
+ * key with its default), read once at start-up. An unknown section or key, a value of the
+ * wrong form or a key given twice is refused with "FILE:LINE: what is wrong".
+ * The database connection also follows the standard libpq environment (PGHOST, PGPORT, ...)
+ * where the file leaves it open. Sections named [plugin.NAME] belong to that plugin: their
+ * keys are kept as given, for the plugin to read.
+ */
+#ifndef OG_CONFIG_H
+#define OG_CONFIG_H
+
+#include <stddef.h>
+
+#include "util/log.h"
+
+struct cfg_plugin_key {
+	struct cfg_plugin_key *next;
+	char *section; /* the NAME of [plugin.NAME] */
+	char *key;
+	char *value;
+	int line;
+};
+
+struct cfg {
+	char *path;
+
+	/* [daemon] */
+	char *listen_host;
+	int listen_port;
+	enum og_level log_level;
+	char *log_file;          /* empty: stderr */
+	int shutdown_timeout_ms; /* how long SIGTERM waits for work in flight */
+
+	/* [database] */
+	char *db_conninfo; /* empty: DATABASE_URL, then the libpq environment */
+	int db_reconnect_min_ms;
+	int db_reconnect_max_ms;
+	int db_check_interval_ms; /* how often the daemon checks that the database answers */
+
+	struct cfg_plugin_key *plugin_keys;
+};
+
+/* Fills CFG with the defaults. */
+void cfg_defaults(struct cfg *cfg);
+
+/* Reads PATH over the defaults. Returns 0, or -1 with "PATH:LINE: message" in ERR. */
+__attribute__((warn_unused_result)) int cfg_load_file(struct cfg *cfg, const char *path, char *err,
+						      size_t errlen);
+/* The same for TEXT, reported as coming from NAME (tests, embedded defaults). */
+__attribute__((warn_unused_result)) int cfg_load_string(struct cfg *cfg, const char *name,
+							const char *text, char *err, size_t errlen);
+
+/* The conninfo to hand libpq: the file's, else $DATABASE_URL, else "" (libpq environment).
+ * Never log it: it may hold a password. */
+const char *cfg_conninfo(const struct cfg *cfg);
+
+void cfg_free(struct cfg *cfg);
+
+#endif

@@ -1,0 +1,377 @@
+#include "http/server.h"
+
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/util.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "util/clock.h"
+#include "util/log.h"
+#include "util/metrics.h"
+
+#define MAX_SEGMENTS 16
+#define MAX_PARAMS 4
+
+struct route {
+	struct route *next;
+	char *method;
+	char *name;
+	int nseg;
+	char *seg[MAX_SEGMENTS]; /* "{x}" segments match anything */
+	http_handler_fn fn;
+	void *arg;
+};
+
+struct http_server {
+	struct event_base *base;
+	struct evhttp *http;
+	struct evhttp_bound_socket *bound;
+	int port;
+	struct route *routes, **routes_tail;
+	int in_flight;
+	struct og_metric_family *requests;
+	struct og_metric_family *duration;
+};
+
+struct http_req {
+	struct http_server *srv;
+	struct evhttp_request *ev;
+	const struct route *route;
+	const char *method;
+	char *path;
+	int nparams;
+	const char *param_name[MAX_PARAMS];
+	char *param_value[MAX_PARAMS];
+	double started;
+};
+
+static const double latency_buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+					 0.05,   0.1,   0.25,   0.5,   1,    2.5};
+
+static int split(char *path, char **seg, int max)
+{
+	int n = 0;
+	char *save = NULL;
+	for (char *s = strtok_r(path, "/", &save); s; s = strtok_r(NULL, "/", &save)) {
+		if (n == max)
+			return -1;
+		seg[n++] = s;
+	}
+	return n;
+}
+
+int http_server_route(struct http_server *srv, const char *method, const char *pattern,
+		      const char *name, http_handler_fn fn, void *arg)
+{
+	struct route *r = calloc(1, sizeof *r);
+	char *copy = strdup(pattern);
+	if (r == NULL || copy == NULL)
+		goto fail;
+	r->method = strdup(method);
+	r->name = strdup(name ? name : pattern);
+	if (r->method == NULL || r->name == NULL)
+		goto fail;
+	char *seg[MAX_SEGMENTS];
+	int n = split(copy, seg, MAX_SEGMENTS);
+	if (n < 0)
+		goto fail;
+	for (r->nseg = 0; r->nseg < n; r->nseg++) {
+		r->seg[r->nseg] = strdup(seg[r->nseg]);
+		if (r->seg[r->nseg] == NULL)
+			goto fail;
+	}
+	r->fn = fn;
+	r->arg = arg;
+	*srv->routes_tail = r;
+	srv->routes_tail = &r->next;
+	free(copy);
+	return 0;
+fail:
+	if (r) {
+		for (int i = 0; i < r->nseg; i++)
+			free(r->seg[i]);
+		free(r->method);
+		free(r->name);
+	}
+	free(r);
+	free(copy);
+	return -1;
+}
+
+static const char *method_name(enum evhttp_cmd_type cmd)
+{
+	switch (cmd) {
+	case EVHTTP_REQ_GET: return "GET";
+	case EVHTTP_REQ_POST: return "POST";
+	case EVHTTP_REQ_HEAD: return "HEAD";
+	case EVHTTP_REQ_PUT: return "PUT";
+	case EVHTTP_REQ_DELETE: return "DELETE";
+	case EVHTTP_REQ_OPTIONS: return "OPTIONS";
+	case EVHTTP_REQ_TRACE: return "TRACE";
+	case EVHTTP_REQ_CONNECT: return "CONNECT";
+	case EVHTTP_REQ_PATCH: return "PATCH";
+	}
+	return "OTHER";
+}
+
+static bool path_matches(const struct route *r, char *const *seg, int n)
+{
+	if (r->nseg != n)
+		return false;
+	for (int i = 0; i < n; i++)
+		if (r->seg[i][0] != '{' && strcmp(r->seg[i], seg[i]) != 0)
+			return false;
+	return true;
+}
+
+/* Finds the route for the request's method and path segments. With no route, ALLOW lists
+ * the methods the path has (empty: the path has none, 404; else 405). */
+static const struct route *match(struct http_req *req, char *const *seg, int n, char *allow,
+				 size_t allowlen)
+{
+	allow[0] = '\0';
+	for (const struct route *r = req->srv->routes; r; r = r->next) {
+		if (!path_matches(r, seg, n))
+			continue;
+		bool head_as_get =
+			strcmp(req->method, "HEAD") == 0 && strcmp(r->method, "GET") == 0;
+		if (strcmp(r->method, req->method) != 0 && !head_as_get) {
+			if (strlen(allow) + strlen(r->method) + 3 < allowlen) {
+				if (allow[0])
+					strcat(allow, ", ");
+				strcat(allow, r->method);
+			}
+			continue;
+		}
+		req->nparams = 0;
+		for (int i = 0; i < n; i++) {
+			if (r->seg[i][0] != '{' || req->nparams == MAX_PARAMS)
+				continue;
+			char *v = evhttp_uridecode(seg[i], 0, NULL);
+			if (v == NULL)
+				continue;
+			req->param_name[req->nparams] = r->seg[i];
+			req->param_value[req->nparams++] = v;
+		}
+		return r;
+	}
+	return NULL;
+}
+
+static void on_request(struct evhttp_request *ev, void *arg)
+{
+	struct http_server *srv = arg;
+	struct http_req *req = calloc(1, sizeof *req);
+	if (req == NULL) {
+		evhttp_send_error(ev, 503, "out of memory");
+		return;
+	}
+	req->srv = srv;
+	req->ev = ev;
+	req->started = og_monotonic_seconds();
+	req->method = method_name(evhttp_request_get_command(ev));
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(ev);
+	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+	req->path = strdup(path && *path ? path : "/");
+	srv->in_flight++;
+	if (req->path == NULL) {
+		http_reply(req, 503, "text/plain", "out of memory\n", 14);
+		return;
+	}
+	char *copy = strdup(req->path);
+	char *seg[MAX_SEGMENTS];
+	int n = copy ? split(copy, seg, MAX_SEGMENTS) : -1;
+	char allow[128] = "";
+	if (n >= 0)
+		req->route = match(req, seg, n, allow, sizeof allow);
+	free(copy);
+	if (req->route) {
+		req->route->fn(req, req->route->arg);
+		return;
+	}
+	if (allow[0]) {
+		evhttp_add_header(evhttp_request_get_output_headers(ev), "Allow", allow);
+		http_reply_problem(
+			req, 405, "method-not-allowed", "Method not allowed",
+			"This resource does not support that method; see the Allow header.", NULL);
+		return;
+	}
+	http_reply_problem(req, 404, "not-found", "Not found", "There is no resource at this path.",
+			   NULL);
+}
+
+static void req_free(struct http_req *req)
+{
+	for (int i = 0; i < req->nparams; i++)
+		free(req->param_value[i]);
+	free(req->path);
+	free(req);
+}
+
+void http_reply(struct http_req *req, int status, const char *content_type, const char *body,
+		size_t len)
+{
+	struct http_server *srv = req->srv;
+	struct evkeyvalq *headers = evhttp_request_get_output_headers(req->ev);
+	evhttp_add_header(headers, "Content-Type", content_type);
+	evhttp_add_header(headers, "Cache-Control", "no-store");
+	struct evbuffer *buf = evbuffer_new();
+	if (buf)
+		evbuffer_add(buf, body, len);
+	evhttp_send_reply(req->ev, status, NULL, buf);
+	if (buf)
+		evbuffer_free(buf);
+
+	char code[8];
+	snprintf(code, sizeof code, "%d", status);
+	const char *route = req->route ? req->route->name : "unmatched";
+	const char *labels[] = {route, req->method, code};
+	og_metrics_add(srv->requests, labels, 1);
+	og_metrics_observe(srv->duration, labels, og_monotonic_seconds() - req->started);
+	srv->in_flight--;
+	req_free(req);
+}
+
+void http_reply_json(struct http_req *req, int status, json_t *json)
+{
+	char *text = json ? json_dumps(json, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(json);
+	if (text == NULL) {
+		http_reply(req, 500, "text/plain", "out of memory\n", 14);
+		return;
+	}
+	http_reply(req, status, "application/json", text, strlen(text));
+	free(text);
+}
+
+const char *http_req_method(const struct http_req *req) { return req->method; }
+
+const char *http_req_path(const struct http_req *req) { return req->path; }
+
+const char *http_req_param(const struct http_req *req, const char *name)
+{
+	size_t len = strlen(name);
+	for (int i = 0; i < req->nparams; i++) {
+		const char *seg = req->param_name[i]; /* "{name}" */
+		if (strncmp(seg + 1, name, len) == 0 && strcmp(seg + 1 + len, "}") == 0)
+			return req->param_value[i];
+	}
+	return NULL;
+}
+
+const char *http_req_header(const struct http_req *req, const char *name)
+{
+	return evhttp_find_header(evhttp_request_get_input_headers(req->ev), name);
+}
+
+struct http_server *http_server_new(struct event_base *base)
+{
+	struct http_server *srv = calloc(1, sizeof *srv);
+	if (srv == NULL)
+		return NULL;
+	srv->base = base;
+	srv->routes_tail = &srv->routes;
+	srv->http = evhttp_new(base);
+	if (srv->http == NULL)
+		goto fail;
+	evhttp_set_allowed_methods(srv->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+						      EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+						      EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS);
+	evhttp_set_max_body_size(srv->http, 4 * 1024 * 1024);
+	evhttp_set_max_headers_size(srv->http, 64 * 1024);
+	evhttp_set_timeout(srv->http, 60);
+	evhttp_set_gencb(srv->http, on_request, srv);
+
+	static const char *const labels[] = {"route", "method", "status", NULL};
+	srv->requests = og_metrics_register(OG_COUNTER, "overgang_http_requests_total",
+					    "HTTP requests answered, by route, method and status.",
+					    labels, NULL, 0);
+	srv->duration = og_metrics_register(
+		OG_HISTOGRAM, "overgang_http_request_duration_seconds",
+		"Time from receiving a request to sending its reply, by route, method and status.",
+		labels, latency_buckets, sizeof latency_buckets / sizeof latency_buckets[0]);
+	if (srv->requests == NULL || srv->duration == NULL)
+		goto fail;
+	return srv;
+fail:
+	http_server_free(srv);
+	return NULL;
+}
+
+void http_server_free(struct http_server *srv)
+{
+	if (srv == NULL)
+		return;
+	if (srv->http)
+		evhttp_free(srv->http);
+	while (srv->routes) {
+		struct route *r = srv->routes;
+		srv->routes = r->next;
+		for (int i = 0; i < r->nseg; i++)
+			free(r->seg[i]);
+		free(r->method);
+		free(r->name);
+		free(r);
+	}
+	free(srv);
+}
+
+int http_server_listen(struct http_server *srv, const char *host, int port, char *err,
+		       size_t errlen)
+{
+	char service[16];
+	snprintf(service, sizeof service, "%d", port);
+	struct addrinfo hints = {.ai_family = AF_UNSPEC,
+				 .ai_socktype = SOCK_STREAM,
+				 .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+	struct addrinfo *ai = NULL;
+	int gai = getaddrinfo(host, service, &hints, &ai);
+	if (gai != 0) {
+		snprintf(err, errlen, "cannot listen on %s:%d: %s", host, port, gai_strerror(gai));
+		return -1;
+	}
+	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		goto fail;
+	int one = 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, SOMAXCONN) != 0)
+		goto fail;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+		srv->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+							   : ((struct sockaddr_in *)&ss)->sin_port);
+	srv->bound = evhttp_accept_socket_with_handle(srv->http, fd);
+	if (srv->bound == NULL)
+		goto fail;
+	freeaddrinfo(ai);
+	return 0;
+fail:
+	snprintf(err, errlen, "cannot listen on %s:%d: %s", host, port, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	freeaddrinfo(ai);
+	return -1;
+}
+
+int http_server_port(const struct http_server *srv) { return srv->port; }
+
+void http_server_stop_accepting(struct http_server *srv)
+{
+	if (srv->bound) {
+		evhttp_del_accept_socket(srv->http, srv->bound);
+		srv->bound = NULL;
+	}
+}
+
+int http_server_in_flight(const struct http_server *srv) { return srv->in_flight; }

@@ -1,0 +1,360 @@
+#include "store/conn.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/log.h"
+
+#define CONNECT_TIMEOUT_MS 5000
+
+enum conn_state { CONN_WAITING, CONN_CONNECTING, CONN_UP };
+
+struct query {
+	struct query *next;
+	char *sql;
+	int nparams;
+	char **params;
+	store_result_fn fn;
+	void *arg;
+};
+
+struct store_conn {
+	struct event_base *base;
+	char *conninfo;
+	char *app_name;
+	int backoff_min_ms, backoff_max_ms, backoff_ms;
+	struct store_conn_callbacks cb;
+
+	enum conn_state state;
+	PGconn *pg;
+	int fd;
+	struct event *io;    /* the socket: read, and write while connecting or flushing */
+	struct event *timer; /* reconnect backoff, or connect timeout */
+	short io_what;
+
+	struct query *queue, **queue_tail; /* head is running once sent */
+	bool sent;
+	PGresult *last;
+	char notice[256]; /* the server's last FATAL or PANIC message: why it closed on us */
+};
+
+static void conn_connect(struct store_conn *c);
+static void conn_down(struct store_conn *c, const char *why);
+
+static void query_free(struct query *q)
+{
+	for (int i = 0; i < q->nparams; i++)
+		free(q->params[i]);
+	free(q->params);
+	free(q->sql);
+	free(q);
+}
+
+static void ms_to_tv(int ms, struct timeval *tv)
+{
+	tv->tv_sec = ms / 1000;
+	tv->tv_usec = (ms % 1000) * 1000;
+}
+
+static void watch(struct store_conn *c, short what);
+
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct store_conn *c = arg;
+	if (c->state == CONN_WAITING)
+		conn_connect(c);
+	else if (c->state == CONN_CONNECTING)
+		conn_down(c, "connecting timed out");
+}
+
+/* Sends the head of the queue when idle. */
+static void pump(struct store_conn *c)
+{
+	if (c->state != CONN_UP || c->sent || c->queue == NULL)
+		return;
+	struct query *q = c->queue;
+	if (!PQsendQueryParams(c->pg, q->sql, q->nparams, NULL, (const char *const *)q->params,
+			       NULL, NULL, 0)) {
+		conn_down(c, PQerrorMessage(c->pg));
+		return;
+	}
+	c->sent = true;
+	int f = PQflush(c->pg);
+	if (f < 0)
+		conn_down(c, PQerrorMessage(c->pg));
+	else
+		watch(c, f == 1 ? EV_READ | EV_WRITE : EV_READ);
+}
+
+static void finish_query(struct store_conn *c)
+{
+	struct query *q = c->queue;
+	c->queue = q->next;
+	if (c->queue == NULL)
+		c->queue_tail = &c->queue;
+	c->sent = false;
+	PGresult *res = c->last;
+	c->last = NULL;
+	q->fn(c, res, q->arg);
+	PQclear(res);
+	query_free(q);
+}
+
+static void on_io_up(struct store_conn *c, short what)
+{
+	if (what & EV_WRITE) {
+		int f = PQflush(c->pg);
+		if (f < 0) {
+			conn_down(c, PQerrorMessage(c->pg));
+			return;
+		}
+		if (f == 0)
+			watch(c, EV_READ);
+	}
+	if (!(what & EV_READ))
+		return;
+	if (!PQconsumeInput(c->pg) || PQstatus(c->pg) != CONNECTION_OK) {
+		conn_down(c, PQerrorMessage(c->pg));
+		return;
+	}
+	while (c->sent && !PQisBusy(c->pg)) {
+		PGresult *res = PQgetResult(c->pg);
+		if (res == NULL) {
+			finish_query(c);
+			if (c->state != CONN_UP)
+				return;
+			pump(c);
+			break;
+		}
+		PQclear(c->last);
+		c->last = res;
+	}
+	PGnotify *n;
+	while ((n = PQnotifies(c->pg)) != NULL)
+		PQfreemem(n);
+}
+
+static void on_io_connecting(struct store_conn *c)
+{
+	switch (PQconnectPoll(c->pg)) {
+	case PGRES_POLLING_READING: watch(c, EV_READ); return;
+	case PGRES_POLLING_WRITING: watch(c, EV_WRITE); return;
+	case PGRES_POLLING_FAILED: conn_down(c, PQerrorMessage(c->pg)); return;
+	case PGRES_POLLING_OK: break;
+	default: return;
+	}
+	if (PQsetnonblocking(c->pg, 1) != 0) {
+		conn_down(c, PQerrorMessage(c->pg));
+		return;
+	}
+	evtimer_del(c->timer);
+	c->state = CONN_UP;
+	c->backoff_ms = c->backoff_min_ms;
+	watch(c, EV_READ);
+	if (c->cb.on_up)
+		c->cb.on_up(c, c->cb.arg);
+	pump(c);
+}
+
+static void on_io(evutil_socket_t fd, short what, void *arg)
+{
+	struct store_conn *c = arg;
+	if (c->state == CONN_CONNECTING)
+		on_io_connecting(c);
+	else if (c->state == CONN_UP)
+		on_io_up(c, what);
+}
+
+/* Watches the connection's socket for WHAT; the socket may change while connecting. */
+static void watch(struct store_conn *c, short what)
+{
+	int fd = PQsocket(c->pg);
+	if (c->io && fd == c->fd && what == c->io_what)
+		return;
+	if (c->io) {
+		event_free(c->io);
+		c->io = NULL;
+	}
+	c->fd = fd;
+	c->io_what = what;
+	if (fd < 0)
+		return;
+	c->io = event_new(c->base, fd, what | EV_PERSIST, on_io, c);
+	if (c->io == NULL || event_add(c->io, NULL) != 0)
+		og_error(NULL, "cannot watch the database socket");
+}
+
+/* The server's notices go to the log instead of libpq's default, stderr; a FATAL one is
+ * remembered as the reason the connection ends. */
+static void on_notice(void *arg, const PGresult *res)
+{
+	struct store_conn *c = arg;
+	const char *severity = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+	const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	if (severity == NULL || primary == NULL)
+		return;
+	if (strcmp(severity, "FATAL") == 0 || strcmp(severity, "PANIC") == 0)
+		snprintf(c->notice, sizeof c->notice, "%s", primary);
+	else if (strcmp(severity, "WARNING") == 0)
+		og_warn(json_pack("{s:s}", "server_message", primary), "database warning");
+	else
+		og_debug(json_pack("{s:s,s:s}", "severity", severity, "server_message", primary),
+			 "database notice");
+}
+
+static void conn_connect(struct store_conn *c)
+{
+	const char *keys[] = {"dbname", "application_name", "options", NULL};
+	const char *values[] = {c->conninfo, c->app_name, "-c search_path=overgang", NULL};
+	c->pg = PQconnectStartParams(keys, values, 1);
+	if (c->pg == NULL) {
+		conn_down(c, "out of memory");
+		return;
+	}
+	if (PQstatus(c->pg) == CONNECTION_BAD) {
+		conn_down(c, PQerrorMessage(c->pg));
+		return;
+	}
+	c->notice[0] = '\0';
+	PQsetNoticeReceiver(c->pg, on_notice, c);
+	c->state = CONN_CONNECTING;
+	struct timeval tv;
+	ms_to_tv(CONNECT_TIMEOUT_MS, &tv);
+	evtimer_add(c->timer, &tv);
+	watch(c, EV_WRITE);
+}
+
+/* Forgets the connection, fails what was queued, and schedules the next attempt. */
+static void conn_down(struct store_conn *c, const char *why)
+{
+	char reason[512];
+	if (c->notice[0])
+		snprintf(reason, sizeof reason, "%s", c->notice);
+	else
+		snprintf(reason, sizeof reason, "%s", why && *why ? why : "connection lost");
+	c->notice[0] = '\0';
+	size_t n = strlen(reason);
+	while (n > 0 && (reason[n - 1] == '\n' || reason[n - 1] == ' '))
+		reason[--n] = '\0';
+	for (char *r = reason; *r; r++) /* libpq's messages span lines; a log line must not */
+		if (*r == '\n' || *r == '\t')
+			*r = ' ';
+
+	if (c->io) {
+		event_free(c->io);
+		c->io = NULL;
+	}
+	c->fd = -1;
+	PQclear(c->last);
+	c->last = NULL;
+	if (c->pg) {
+		PQfinish(c->pg);
+		c->pg = NULL;
+	}
+	c->state = CONN_WAITING;
+	struct timeval tv;
+	ms_to_tv(c->backoff_ms, &tv);
+	evtimer_del(c->timer);
+	evtimer_add(c->timer, &tv);
+	c->backoff_ms =
+		c->backoff_ms * 2 > c->backoff_max_ms ? c->backoff_max_ms : c->backoff_ms * 2;
+
+	while (c->queue) {
+		struct query *q = c->queue;
+		c->queue = q->next;
+		q->fn(c, NULL, q->arg);
+		query_free(q);
+	}
+	c->queue_tail = &c->queue;
+	c->sent = false;
+	if (c->cb.on_down)
+		c->cb.on_down(c, reason, c->cb.arg);
+}
+
+struct store_conn *store_conn_new(struct event_base *base, const char *conninfo,
+				  const char *app_name, int reconnect_min_ms, int reconnect_max_ms,
+				  const struct store_conn_callbacks *cb)
+{
+	struct store_conn *c = calloc(1, sizeof *c);
+	if (c == NULL)
+		return NULL;
+	c->base = base;
+	c->conninfo = strdup(conninfo);
+	c->app_name = strdup(app_name);
+	c->timer = evtimer_new(base, on_timer, c);
+	if (c->conninfo == NULL || c->app_name == NULL || c->timer == NULL) {
+		store_conn_free(c);
+		return NULL;
+	}
+	c->backoff_min_ms = c->backoff_ms = reconnect_min_ms;
+	c->backoff_max_ms = reconnect_max_ms;
+	c->fd = -1;
+	c->queue_tail = &c->queue;
+	if (cb)
+		c->cb = *cb;
+	conn_connect(c);
+	return c;
+}
+
+void store_conn_free(struct store_conn *c)
+{
+	if (c == NULL)
+		return;
+	if (c->io)
+		event_free(c->io);
+	if (c->timer)
+		event_free(c->timer);
+	c->io = c->timer = NULL;
+	while (c->queue) {
+		struct query *q = c->queue;
+		c->queue = q->next;
+		q->fn(c, NULL, q->arg);
+		query_free(q);
+	}
+	PQclear(c->last);
+	if (c->pg)
+		PQfinish(c->pg);
+	free(c->conninfo);
+	free(c->app_name);
+	free(c);
+}
+
+bool store_conn_is_up(const struct store_conn *c) { return c->state == CONN_UP; }
+
+bool store_conn_is_busy(const struct store_conn *c) { return c->queue != NULL; }
+
+int store_conn_query(struct store_conn *c, const char *sql, int nparams, const char *const *params,
+		     store_result_fn fn, void *arg)
+{
+	if (c->state != CONN_UP)
+		return -1;
+	struct query *q = calloc(1, sizeof *q);
+	if (q == NULL)
+		return -1;
+	q->sql = strdup(sql);
+	q->params = calloc((size_t)nparams + 1, sizeof *q->params);
+	if (q->sql == NULL || q->params == NULL)
+		goto fail;
+	for (q->nparams = 0; q->nparams < nparams; q->nparams++) {
+		if (params[q->nparams] == NULL)
+			continue;
+		q->params[q->nparams] = strdup(params[q->nparams]);
+		if (q->params[q->nparams] == NULL)
+			goto fail;
+	}
+	q->fn = fn;
+	q->arg = arg;
+	*c->queue_tail = q;
+	c->queue_tail = &q->next;
+	pump(c);
+	return 0;
+fail:
+	query_free(q);
+	return -1;
+}
+
+void store_conn_reset(struct store_conn *c, const char *why)
+{
+	if (c->state != CONN_WAITING)
+		conn_down(c, why);
+}

@@ -1,0 +1,2 @@
+# Demo step: bring the database schema up to date.
+"$OVERGANG" migrate

@@ -21,4 +21,11 @@ struct cli_cmd {
 /* A blocking connection to the configured database, or NULL with the reason on stderr. */
 PGconn *cli_connect(const struct cfg *cfg);
 
+/* Runs SQL with text parameters on CONN. Returns the result (the caller clears it), or NULL
+ * after printing "overgang WHAT: the server's message" on stderr. */
+PGresult *cli_query(PGconn *conn, const char *what, const char *sql, int nparams,
+		    const char *const *params);
+
+/* Reads a whole file; NULL with the reason on stderr. The caller frees it. */
+char *cli_read_file(const char *path, size_t *len);
 #endif

@@ -6,11 +6,13 @@
 #include "cli/cli.h"
 
 extern const struct cli_cmd cmd_migrate;
+extern const struct cli_cmd cmd_workflow;
+extern const struct cli_cmd cmd_case;
+extern const struct cli_cmd cmd_sweep;
 extern const struct cli_cmd cmd_version;
 
 static const struct cli_cmd *const commands[] = {
-	&cmd_migrate,
-	&cmd_version,
+	&cmd_migrate, &cmd_workflow, &cmd_case, &cmd_sweep, &cmd_version,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -24,24 +26,6 @@ static void usage(FILE *f)
 		snprintf(head, sizeof head, "%s %s", commands[i]->name, commands[i]->args);
 		fprintf(f, "  %-28s %s\n", head, commands[i]->summary);
 	}
-}
-
-PGconn *cli_connect(const struct cfg *cfg)
-{
-	const char *keys[] = {"dbname", "application_name", NULL};
-	const char *values[] = {cfg_conninfo(cfg), "overgang", NULL};
-	PGconn *conn = PQconnectdbParams(keys, values, 1);
-	if (conn == NULL) {
-		fprintf(stderr, "overgang: out of memory\n");
-		return NULL;
-	}
-	if (PQstatus(conn) != CONNECTION_OK) {
-		fprintf(stderr, "overgang: cannot connect to the database: %s",
-			PQerrorMessage(conn));
-		PQfinish(conn);
-		return NULL;
-	}
-	return conn;
 }
 
 int main(int argc, char **argv)

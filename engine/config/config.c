@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum key_type { KEY_STRING, KEY_DURATION, KEY_LISTEN, KEY_LEVEL };
+enum key_type { KEY_STRING, KEY_DURATION, KEY_LISTEN, KEY_LEVEL, KEY_INT };
 
 struct key_spec {
 	const char *section;
@@ -30,6 +30,16 @@ static const struct key_spec keys[] = {
 	{"database", "reconnect_min", KEY_DURATION, FIELD(db_reconnect_min_ms), 10, 60000},
 	{"database", "reconnect_max", KEY_DURATION, FIELD(db_reconnect_max_ms), 10, 600000},
 	{"database", "check_interval", KEY_DURATION, FIELD(db_check_interval_ms), 100, 60000},
+	{"engine", "workers", KEY_INT, FIELD(engine_workers), 0, 64},
+	{"engine", "batch_size", KEY_INT, FIELD(engine_batch_size), 1, 10000},
+	{"engine", "max_attempts", KEY_INT, FIELD(engine_max_attempts), 1, 100},
+	{"engine", "retry_base", KEY_DURATION, FIELD(engine_retry_base_ms), 10, 3600000},
+	{"engine", "overdue_interval", KEY_DURATION, FIELD(engine_overdue_interval_ms), 100,
+	 86400000},
+	{"engine", "sweep_interval", KEY_DURATION, FIELD(engine_sweep_interval_ms), 1000,
+	 604800000},
+	{"engine", "lua_instructions", KEY_INT, FIELD(engine_lua_instructions), 10, 10000000},
+	{"engine", "lua_memory", KEY_INT, FIELD(engine_lua_memory_mib), 1, 4096},
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 
@@ -196,6 +206,18 @@ static int on_key(void *user, const char *section, const char *name, const char 
 			*(int *)(base + k->offset) = (int)ms;
 			return 1;
 		}
+		case KEY_INT: {
+			char *end;
+			errno = 0;
+			long n = strtol(value, &end, 10);
+			if (*value == '\0' || *end != '\0' || errno != 0)
+				return fail(p, "%s: '%s' is not a whole number", name, value);
+			if (n < k->min || n > k->max)
+				return fail(p, "%s: %ld is outside %ld..%ld", name, n, k->min,
+					    k->max);
+			*(int *)(base + k->offset) = (int)n;
+			return 1;
+		}
 		case KEY_LISTEN: return parse_listen(p, value);
 		case KEY_LEVEL:
 			if (og_log_level_parse(value, (enum og_level *)(base + k->offset)) != 0)
@@ -206,10 +228,10 @@ static int on_key(void *user, const char *section, const char *name, const char 
 	}
 	if (!section_known) {
 		if (section[0] == '\0')
-			return fail(
-				p,
-				"'%s' is outside any section; put it under [daemon] or [database]",
-				name);
+			return fail(p,
+				    "'%s' is outside any section; put it under [daemon], "
+				    "[database] or [engine]",
+				    name);
 		return fail(p, "unknown section [%s]", section);
 	}
 	return fail(p, "unknown key '%s' in [%s]", name, section);
@@ -313,6 +335,14 @@ void cfg_defaults(struct cfg *cfg)
 	cfg->db_reconnect_min_ms = 100;
 	cfg->db_reconnect_max_ms = 5000;
 	cfg->db_check_interval_ms = 1000;
+	cfg->engine_workers = 2;
+	cfg->engine_batch_size = 500;
+	cfg->engine_max_attempts = 5;
+	cfg->engine_retry_base_ms = 1000;
+	cfg->engine_overdue_interval_ms = 30000;
+	cfg->engine_sweep_interval_ms = 86400000;
+	cfg->engine_lua_instructions = 10000;
+	cfg->engine_lua_memory_mib = 32;
 }
 
 const char *cfg_conninfo(const struct cfg *cfg)

@@ -37,6 +37,16 @@ struct cfg {
 	int db_reconnect_max_ms;
 	int db_check_interval_ms; /* how often the daemon checks that the database answers */
 
+	/* [engine] */
+	int engine_workers;       /* database connections that claim and apply steps */
+	int engine_batch_size;    /* events claimed per transaction */
+	int engine_max_attempts;  /* a handler failing this often marks its case stuck */
+	int engine_retry_base_ms; /* first retry delay after a failed step; doubles per attempt */
+	int engine_overdue_interval_ms; /* how often overdue tasks are looked for */
+	int engine_sweep_interval_ms;   /* how often start triggers are swept (and at start-up) */
+	int engine_lua_instructions;    /* per handler call, in thousands */
+	int engine_lua_memory_mib;      /* per workflow's Lua state */
+
 	struct cfg_plugin_key *plugin_keys;
 };
 

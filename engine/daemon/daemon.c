@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "http/server.h"
+#include "runner/runner.h"
 #include "store/health.h"
 #include "store/migrate.h"
 #include "util/clock.h"
@@ -18,6 +19,7 @@ struct daemon {
 	struct event_base *base;
 	struct http_server *http;
 	struct store_health *health;
+	struct runner *runner;
 	struct event *sig_term, *sig_int, *sig_hup;
 	struct event *drain; /* while stopping: checks whether work in flight is done */
 	double started;
@@ -104,7 +106,7 @@ static void on_drain(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon *d = arg;
 	int in_flight = http_server_in_flight(d->http);
-	if (in_flight == 0) {
+	if (in_flight == 0 && runner_idle(d->runner)) {
 		event_base_loopbreak(d->base);
 		return;
 	}
@@ -125,6 +127,7 @@ static void stop(struct daemon *d, const char *why)
 	d->stopping = true;
 	og_info(json_pack("{s:s}", "reason", why), "stopping");
 	http_server_stop_accepting(d->http);
+	runner_stop(d->runner);
 	d->stop_deadline = og_monotonic_seconds() + d->cfg->shutdown_timeout_ms / 1000.0;
 	struct timeval tv = {0, 20000};
 	event_add(d->drain, &tv);
@@ -175,12 +178,13 @@ int daemon_run(const struct cfg *cfg)
 	}
 
 	d.health = store_health_new(d.base, cfg, on_fatal, &d);
+	d.runner = runner_new(d.base, cfg, d.health);
 	d.sig_term = evsignal_new(d.base, SIGTERM, on_signal, &d);
 	d.sig_int = evsignal_new(d.base, SIGINT, on_signal, &d);
 	d.sig_hup = evsignal_new(d.base, SIGHUP, on_signal, &d);
 	d.drain = event_new(d.base, -1, EV_PERSIST, on_drain, &d);
-	if (d.health == NULL || !d.sig_term || !d.sig_int || !d.sig_hup || !d.drain ||
-	    evsignal_add(d.sig_term, NULL) || evsignal_add(d.sig_int, NULL) ||
+	if (d.health == NULL || d.runner == NULL || !d.sig_term || !d.sig_int || !d.sig_hup ||
+	    !d.drain || evsignal_add(d.sig_term, NULL) || evsignal_add(d.sig_int, NULL) ||
 	    evsignal_add(d.sig_hup, NULL)) {
 		og_error(NULL, "out of memory while starting");
 		goto out;
@@ -203,6 +207,7 @@ out:
 		event_free(d.sig_int);
 	if (d.sig_hup)
 		event_free(d.sig_hup);
+	runner_free(d.runner);
 	store_health_free(d.health);
 	http_server_free(d.http);
 	og_metrics_reset();

@@ -130,8 +130,11 @@ static void on_io_up(struct store_conn *c, short what)
 		c->last = res;
 	}
 	PGnotify *n;
-	while ((n = PQnotifies(c->pg)) != NULL)
+	while (c->pg && (n = PQnotifies(c->pg)) != NULL) {
+		if (c->cb.on_notify)
+			c->cb.on_notify(c, n->relname, c->cb.arg);
 		PQfreemem(n);
+	}
 }
 
 static void on_io_connecting(struct store_conn *c)
@@ -305,6 +308,7 @@ void store_conn_free(struct store_conn *c)
 	if (c->timer)
 		event_free(c->timer);
 	c->io = c->timer = NULL;
+	c->state = CONN_WAITING; /* callbacks below cannot queue more */
 	while (c->queue) {
 		struct query *q = c->queue;
 		c->queue = q->next;
@@ -351,6 +355,20 @@ int store_conn_query(struct store_conn *c, const char *sql, int nparams, const c
 fail:
 	query_free(q);
 	return -1;
+}
+
+static void ignore_result(struct store_conn *c, const PGresult *res, void *arg)
+{
+	ExecStatusType st = res ? PQresultStatus(res) : PGRES_COMMAND_OK;
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+		og_warn(json_pack("{s:s}", "error", PQresultErrorMessage(res)),
+			"a statement failed");
+}
+
+void store_conn_exec(struct store_conn *c, const char *sql)
+{
+	if (store_conn_query(c, sql, 0, NULL, ignore_result, NULL) != 0 && c->state == CONN_UP)
+		og_error(NULL, "out of memory queueing a statement");
 }
 
 void store_conn_reset(struct store_conn *c, const char *why)

@@ -19,6 +19,8 @@ struct store_conn_callbacks {
 	/* The connection was lost or could not be made; WHY is libpq's message, safe to log
 	 * (it names host and port, never the password). */
 	void (*on_down)(struct store_conn *conn, const char *why, void *arg);
+	/* A NOTIFY on a channel this connection LISTENs to (may be NULL). */
+	void (*on_notify)(struct store_conn *conn, const char *channel, void *arg);
 	void *arg;
 };
 
@@ -46,6 +48,10 @@ bool store_conn_is_busy(const struct store_conn *conn);
 __attribute__((warn_unused_result)) int store_conn_query(struct store_conn *conn, const char *sql,
 							 int nparams, const char *const *params,
 							 store_result_fn fn, void *arg);
+
+/* Queues SQL whose result nobody needs (BEGIN, ROLLBACK, LISTEN, SET). Does nothing while
+ * the connection is down: what such a statement would end or set is gone with it. */
+void store_conn_exec(struct store_conn *conn, const char *sql);
 
 /* Drops the connection now and starts reconnecting (after a query timed out, say). */
 void store_conn_reset(struct store_conn *conn, const char *why);

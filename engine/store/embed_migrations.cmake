@@ -1,6 +1,8 @@
 # Writes the schema migrations (engine/store/migrations/NNNN_name.sql) into a C file as
 # a sorted table, so the binaries carry the exact schema they were built for.
-# Invoked by the build with -DOUT=file.c -DFILES=a.sql;b.sql
+# Invoked by the build with -DOUT=file.c -DDIR=engine/store/migrations
+file(GLOB FILES ${DIR}/*.sql)
+list(SORT FILES)
 set(body "/* Generated from engine/store/migrations by embed_migrations.cmake; do not edit. */\n")
 string(APPEND body "#include \"store/migrate.h\"\n\n")
 set(entries "")

@@ -114,7 +114,7 @@ struct store_health *store_health_new(struct event_base *base, const struct cfg 
 	struct timeval tv = {h->interval_ms / 1000, (h->interval_ms % 1000) * 1000};
 	if (h->tick == NULL || event_add(h->tick, &tv) != 0)
 		goto fail;
-	struct store_conn_callbacks cb = {on_up, on_down, h};
+	struct store_conn_callbacks cb = {on_up, on_down, NULL, h};
 	h->conn = store_conn_new(base, cfg_conninfo(cfg), "overgangd health",
 				 cfg->db_reconnect_min_ms, cfg->db_reconnect_max_ms, &cb);
 	if (h->conn == NULL)

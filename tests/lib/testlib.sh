@@ -8,6 +8,8 @@ set -euo pipefail
 
 # shellcheck disable=SC1091
 source "$OVERGANG_TEST_PGDIR/env"
+# psql in the tests sees the schema the way the daemon does
+export PGOPTIONS="-c search_path=overgang"
 
 OVERGANG="$OVERGANG_BIN/overgang"
 OVERGANGD="$OVERGANG_BIN/overgangd"

@@ -43,7 +43,33 @@ static void test_an_empty_file_gives_the_documented_defaults(void **state)
 	assert_int_equal(cfg.db_reconnect_min_ms, 100);
 	assert_int_equal(cfg.db_reconnect_max_ms, 5000);
 	assert_int_equal(cfg.db_check_interval_ms, 1000);
+	assert_int_equal(cfg.engine_workers, 2);
+	assert_int_equal(cfg.engine_batch_size, 500);
+	assert_int_equal(cfg.engine_max_attempts, 5);
 	cfg_free(&cfg);
+}
+
+static void test_engine_keys_are_read_and_checked(void **state)
+{
+	struct cfg cfg;
+	assert_int_equal(load(&cfg,
+			      "[engine]\nworkers = 4\nbatch_size = 1000\nmax_attempts = 3\n"
+			      "retry_base = 250ms\noverdue_interval = 1m\nsweep_interval = 1h\n"
+			      "lua_instructions = 500\nlua_memory = 8\n"),
+			 0);
+	assert_int_equal(cfg.engine_workers, 4);
+	assert_int_equal(cfg.engine_batch_size, 1000);
+	assert_int_equal(cfg.engine_max_attempts, 3);
+	assert_int_equal(cfg.engine_retry_base_ms, 250);
+	assert_int_equal(cfg.engine_overdue_interval_ms, 60000);
+	assert_int_equal(cfg.engine_sweep_interval_ms, 3600000);
+	assert_int_equal(cfg.engine_lua_instructions, 500);
+	assert_int_equal(cfg.engine_lua_memory_mib, 8);
+	cfg_free(&cfg);
+	expect_error("[engine]\nworkers = many\n",
+		     "test.conf:2: workers: 'many' is not a whole number");
+	expect_error("[engine]\nbatch_size = 0\n",
+		     "test.conf:2: batch_size: 0 is outside 1..10000");
 }
 
 static void test_every_key_is_read(void **state)
@@ -102,8 +128,8 @@ static void test_an_unknown_section_is_refused(void **state)
 static void test_a_key_outside_any_section_is_refused(void **state)
 {
 	expect_error("listen = :1\n",
-		     "test.conf:1: 'listen' is outside any section; put it under [daemon] or "
-		     "[database]");
+		     "test.conf:1: 'listen' is outside any section; put it under [daemon], "
+		     "[database] or [engine]");
 }
 
 static void test_a_line_that_is_not_a_key_is_refused(void **state)
@@ -254,6 +280,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_an_empty_file_gives_the_documented_defaults),
 		cmocka_unit_test(test_every_key_is_read),
+		cmocka_unit_test(test_engine_keys_are_read_and_checked),
 		cmocka_unit_test(test_listen_takes_ipv6_and_all_addresses),
 		cmocka_unit_test(test_an_unknown_key_names_file_line_and_key),
 		cmocka_unit_test(test_an_unknown_section_is_refused),

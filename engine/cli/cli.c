@@ -1,0 +1,77 @@
+/* Helpers the overgang subcommands share. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+PGconn *cli_connect(const struct cfg *cfg)
+{
+	const char *keys[] = {"dbname", "application_name", "options", NULL};
+	const char *values[] = {cfg_conninfo(cfg), "overgang",
+				"-c search_path=overgang -c TimeZone=UTC", NULL};
+	PGconn *conn = PQconnectdbParams(keys, values, 1);
+	if (conn == NULL) {
+		fprintf(stderr, "overgang: out of memory\n");
+		return NULL;
+	}
+	if (PQstatus(conn) != CONNECTION_OK) {
+		fprintf(stderr, "overgang: cannot connect to the database: %s",
+			PQerrorMessage(conn));
+		PQfinish(conn);
+		return NULL;
+	}
+	return conn;
+}
+
+PGresult *cli_query(PGconn *conn, const char *what, const char *sql, int nparams,
+		    const char *const *params)
+{
+	PGresult *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	ExecStatusType st = PQresultStatus(res);
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+		return res;
+	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	fprintf(stderr, "overgang %s: %s\n", what, msg ? msg : PQerrorMessage(conn));
+	PQclear(res);
+	return NULL;
+}
+
+char *cli_read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL) {
+		fprintf(stderr, "overgang: cannot read %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	size_t cap = 8192, n = 0;
+	char *buf = malloc(cap);
+	while (buf) {
+		if (n + 1 >= cap) {
+			char *bigger = realloc(buf, cap * 2);
+			if (bigger == NULL) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = bigger;
+			cap *= 2;
+		}
+		size_t got = fread(buf + n, 1, cap - n - 1, f);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	int failed = ferror(f);
+	fclose(f);
+	if (buf == NULL || failed) {
+		fprintf(stderr, "overgang: cannot read %s\n", path);
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	if (len)
+		*len = n;
+	return buf;
+}

@@ -1,0 +1,151 @@
+/* overgang workflow deploy FILE [--by NAME] | workflow list: deploying workflow versions. */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/definition.h"
+#include "lua/workflow.h"
+
+static int deploy(const struct cfg *cfg, const char *path, const char *by)
+{
+	size_t len;
+	char *source = cli_read_file(path, &len);
+	if (source == NULL)
+		return 1;
+	int rc = 1;
+	PGconn *conn = NULL;
+	PGresult *res = NULL;
+	char *definition = NULL;
+	char err[4096];
+	struct lwf_budget budget = {(size_t)cfg->engine_lua_memory_mib << 20,
+				    (int64_t)cfg->engine_lua_instructions * 1000};
+	struct lwf_workflow *wf = lwf_load(path, source, len, &budget, err, sizeof err);
+	if (wf == NULL) {
+		fprintf(stderr, "%s\n", err);
+		goto out;
+	}
+	if (strlen(source) != len) {
+		fprintf(stderr, "%s: the file holds a NUL byte\n", path);
+		goto out;
+	}
+	const struct lwf_def *def = lwf_def(wf);
+	json_t *dj = core_definition_json(def);
+	definition = dj ? json_dumps(dj, JSON_COMPACT) : NULL;
+	json_decref(dj);
+	if (definition == NULL || sodium_init() < 0) {
+		fprintf(stderr, "overgang: out of memory\n");
+		goto out;
+	}
+	unsigned char digest[crypto_hash_sha256_BYTES];
+	char checksum[65], version[16];
+	crypto_hash_sha256(digest, (const unsigned char *)source, len);
+	sodium_bin2hex(checksum, sizeof checksum, digest, sizeof digest);
+	snprintf(version, sizeof version, "%d", def->version);
+
+	conn = cli_connect(cfg);
+	if (conn == NULL)
+		goto out;
+	const char *params[] = {def->name, version, def->title, source, checksum, definition, by};
+	res = cli_query(conn, "workflow deploy",
+			"INSERT INTO workflow (name, version, title, source, checksum, definition,"
+			"                      deployed_by)"
+			"VALUES ($1, $2, $3, $4, $5, $6, $7)"
+			"    ON CONFLICT (name, version) DO NOTHING RETURNING 1",
+			7, params);
+	if (res == NULL)
+		goto out;
+	if (PQntuples(res) == 1) {
+		printf("deployed %s version %d (%s)\n", def->name, def->version, def->title);
+		rc = 0;
+		goto out;
+	}
+	PQclear(res);
+	res = cli_query(conn, "workflow deploy",
+			"SELECT checksum FROM workflow WHERE name = $1 AND version = $2", 2,
+			params);
+	if (res == NULL || PQntuples(res) != 1)
+		goto out;
+	if (strcmp(PQgetvalue(res, 0, 0), checksum) == 0) {
+		printf("%s version %d is already deployed with this source\n", def->name,
+		       def->version);
+		rc = 0;
+	} else {
+		fprintf(stderr,
+			"%s:%d: %s version %d is already deployed with other source; a deployed "
+			"version never changes: raise version to deploy this\n",
+			path, def->line, def->name, def->version);
+	}
+out:
+	PQclear(res);
+	if (conn)
+		PQfinish(conn);
+	free(definition);
+	lwf_free(wf);
+	free(source);
+	return rc;
+}
+
+static int list(const struct cfg *cfg)
+{
+	PGconn *conn = cli_connect(cfg);
+	if (conn == NULL)
+		return 1;
+	PGresult *res = cli_query(
+		conn, "workflow list",
+		"SELECT w.name, w.version, w.title, to_char(w.deployed_at, 'YYYY-MM-DD HH24:MI'),"
+		"       w.deployed_by,"
+		"       (SELECT count(*) FROM cases c WHERE c.workflow_name = w.name"
+		"           AND c.workflow_version = w.version AND c.status <> 'closed')"
+		"  FROM workflow w ORDER BY w.name, w.version",
+		0, NULL);
+	if (res == NULL) {
+		PQfinish(conn);
+		return 1;
+	}
+	printf("%-24s %7s %12s  %-16s  %-12s %s\n", "NAME", "VERSION", "OPEN CASES", "DEPLOYED",
+	       "BY", "TITLE");
+	for (int i = 0; i < PQntuples(res); i++)
+		printf("%-24s %7s %12s  %-16s  %-12s %s\n", PQgetvalue(res, i, 0),
+		       PQgetvalue(res, i, 1), PQgetvalue(res, i, 5), PQgetvalue(res, i, 3),
+		       PQgetvalue(res, i, 4), PQgetvalue(res, i, 2));
+	PQclear(res);
+	PQfinish(conn);
+	return 0;
+}
+
+static int exec_workflow(const struct cfg *cfg, int argc, char **argv)
+{
+	if (argc >= 3 && strcmp(argv[1], "deploy") == 0) {
+		const char *by = getenv("SUDO_USER");
+		if (by == NULL)
+			by = getenv("USER");
+		const char *path = NULL;
+		for (int i = 2; i < argc; i++) {
+			if (strcmp(argv[i], "--by") == 0 && i + 1 < argc)
+				by = argv[++i];
+			else if (path == NULL && argv[i][0] != '-')
+				path = argv[i];
+			else {
+				fprintf(stderr, "overgang workflow deploy: unexpected '%s'\n",
+					argv[i]);
+				return 2;
+			}
+		}
+		if (path == NULL) {
+			fprintf(stderr, "usage: overgang workflow deploy FILE [--by NAME]\n");
+			return 2;
+		}
+		return deploy(cfg, path, by ? by : "unknown");
+	}
+	if (argc == 2 && strcmp(argv[1], "list") == 0)
+		return list(cfg);
+	fprintf(stderr, "usage: overgang workflow deploy FILE [--by NAME]\n"
+			"       overgang workflow list\n");
+	return 2;
+}
+
+const struct cli_cmd cmd_workflow = {
+	"workflow", "deploy FILE | list",
+	"deploy a workflow version (running cases keep theirs); list versions", exec_workflow};

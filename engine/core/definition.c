@@ -1,0 +1,38 @@
+#include "core/definition.h"
+
+json_t *core_definition_json(const struct lwf_def *def)
+{
+	static const char *const kinds[] = {"manual", "age", "event"};
+	json_t *start = json_pack("{s:s}", "kind", kinds[def->start_kind]);
+	json_t *phases = json_array();
+	json_t *handlers = json_array();
+	if (start == NULL || phases == NULL || handlers == NULL)
+		goto fail;
+	if (def->start_kind == LWF_START_AGE) {
+		json_object_set_new(start, "age", json_integer(def->start_age));
+		if (def->start_attribute)
+			json_object_set_new(start, "attribute", json_string(def->start_attribute));
+	} else if (def->start_kind == LWF_START_EVENT) {
+		json_object_set_new(start, "event", json_string(def->start_event));
+	}
+	for (size_t i = 0; i < def->nphases; i++) {
+		const struct lwf_phase *p = &def->phases[i];
+		json_t *next = json_array();
+		for (size_t k = 0; next && k < p->nnext; k++)
+			json_array_append_new(next, json_string(p->next[k]));
+		json_t *phase =
+			json_pack("{s:s,s:s,s:o}", "name", p->name, "text", p->text, "next", next);
+		if (phase == NULL || json_array_append_new(phases, phase) != 0)
+			goto fail;
+	}
+	for (size_t i = 0; i < def->nhandlers; i++)
+		json_array_append_new(handlers, json_string(def->handlers[i]));
+	return json_pack("{s:s,s:i,s:s,s:o,s:o,s:o}", "name", def->name, "version", def->version,
+			 "title", def->title, "start", start, "phases", phases, "handlers",
+			 handlers);
+fail:
+	json_decref(start);
+	json_decref(phases);
+	json_decref(handlers);
+	return NULL;
+}

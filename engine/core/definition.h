@@ -1,0 +1,15 @@
+/* A workflow definition as JSON: what the database keeps beside the source, so SQL (the start
+ * sweep, reports) and the API can read phases and start rules without running Lua. */
+#ifndef OG_CORE_DEFINITION_H
+#define OG_CORE_DEFINITION_H
+
+#include <jansson.h>
+
+#include "lua/workflow.h"
+
+/* {"name", "version", "title", "start": {"kind": "manual"|"age"|"event", "age", "attribute",
+ *  "event"}, "phases": [{"name", "text", "next": [...]}], "handlers": [...]}.
+ * A new reference, NULL when out of memory. */
+json_t *core_definition_json(const struct lwf_def *def);
+
+#endif

@@ -1,0 +1,585 @@
+#include "runner/runner.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/step.h"
+#include "runner/registry.h"
+#include "store/conn.h"
+#include "store/steps.h"
+#include "util/clock.h"
+#include "util/log.h"
+#include "util/metrics.h"
+
+#define IDLE_RECHECK_SECONDS 60.0
+#define CLAIM_ERROR_DELAY_MS 1000
+
+struct runner;
+
+struct worker {
+	struct runner *r;
+	struct store_conn *conn;
+	int index;
+	bool busy;   /* a batch is in flight */
+	bool wake;   /* woken while busy: claim again before going idle */
+	int isolate; /* after a failed write: claims one event at a time, this many more */
+	PGresult *claimed;
+	int64_t directory_version;
+	double started, claimed_at, stepped_at;
+	struct event *retry; /* after a claim error */
+};
+
+struct runner {
+	struct event_base *base;
+	const struct cfg *cfg;
+	const struct store_health *health;
+	struct worker *workers;
+	int nworkers;
+	struct store_conn *control;
+	struct event *wake_timer, *overdue_timer, *sweep_timer;
+	bool next_due_asked;
+	bool stopping;
+	struct core_directory *dir;
+	int64_t dir_version;
+	struct run_registry *registry;
+
+	struct og_metric_family *m_steps, *m_batches, *m_batch_seconds, *m_started;
+};
+
+static void start_batch(struct worker *w);
+
+static void worker_idle(struct worker *w);
+
+static void ask_next_due(struct runner *r);
+
+/* Wakes every idle worker. */
+static void wake_all(struct runner *r)
+{
+	for (int i = 0; i < r->nworkers; i++) {
+		struct worker *w = &r->workers[i];
+		if (w->busy)
+			w->wake = true;
+		else
+			start_batch(w);
+	}
+}
+
+static void batch_over(struct worker *w, bool claim_again)
+{
+	PQclear(w->claimed);
+	w->claimed = NULL;
+	w->busy = false;
+	if (w->r->stopping)
+		return;
+	if (claim_again || w->wake) {
+		w->wake = false;
+		start_batch(w);
+	} else {
+		worker_idle(w);
+	}
+}
+
+static void on_retry(evutil_socket_t fd, short what, void *arg) { start_batch(arg); }
+
+static void worker_idle(struct worker *w) { ask_next_due(w->r); }
+
+static void on_written(int rc, const char *error, void *arg)
+{
+	struct worker *w = arg;
+	struct runner *r = w->r;
+	int n = PQntuples(w->claimed);
+	double end = og_monotonic_seconds();
+	og_debug(json_pack("{s:i,s:i,s:f,s:f,s:f}", "worker", w->index, "events", n, "claim_ms",
+			   (w->claimed_at - w->started) * 1000, "step_ms",
+			   (w->stepped_at - w->claimed_at) * 1000, "write_ms",
+			   (end - w->stepped_at) * 1000),
+		 "batch");
+	if (rc == 0) {
+		const char *ok[] = {"written"};
+		og_metrics_add(r->m_batches, ok, 1);
+		og_metrics_observe(r->m_batch_seconds, NULL, og_monotonic_seconds() - w->started);
+		if (w->isolate > 0)
+			w->isolate -= n;
+		batch_over(w, true);
+		return;
+	}
+	const char *failed[] = {"failed"};
+	og_metrics_add(r->m_batches, failed, 1);
+	if (store_conn_is_up(w->conn))
+		store_conn_exec(w->conn, "ROLLBACK");
+	og_warn(json_pack("{s:s,s:i,s:i}", "error", error, "events", n, "worker", w->index),
+		"a batch could not be written; retrying its events one at a time");
+	if (n == 1 && w->isolate > 0 && store_conn_is_up(w->conn)) {
+		/* This event's step cannot be written: record the failure on its own. */
+		struct store_batch *b = store_batch_new();
+		int64_t case_id = atoll(PQgetvalue(w->claimed, 0, CLAIM_CASE_ID));
+		int64_t event_id = atoll(PQgetvalue(w->claimed, 0, CLAIM_EVENT_ID));
+		int attempts = atoi(PQgetvalue(w->claimed, 0, CLAIM_ATTEMPTS)) + 1;
+		bool stuck = attempts >= r->cfg->engine_max_attempts;
+		int64_t delay = (int64_t)r->cfg->engine_retry_base_ms
+				<< (attempts < 12 ? attempts - 1 : 11);
+		if (b && store_batch_failed(b, case_id, event_id, error, delay, stuck) == 0) {
+			store_conn_exec(w->conn, "BEGIN");
+			w->isolate--;
+			store_batch_write(w->conn, b, on_written, w);
+			return;
+		}
+		store_batch_free(b);
+	}
+	if (w->isolate <= 0)
+		w->isolate = n;
+	batch_over(w, true);
+}
+
+/* Runs the step of every claimed event and writes the results. */
+static void run_steps(struct worker *w)
+{
+	struct runner *r = w->r;
+	const PGresult *res = w->claimed;
+	int n = PQntuples(res);
+	struct store_batch *b = store_batch_new();
+	if (b == NULL)
+		goto oom;
+	for (int i = 0; i < n; i++) {
+		const char *name = PQgetvalue(res, i, CLAIM_WORKFLOW);
+		int version = atoi(PQgetvalue(res, i, CLAIM_VERSION));
+		int64_t case_id = atoll(PQgetvalue(res, i, CLAIM_CASE_ID));
+		int64_t now = atoll(PQgetvalue(res, i, CLAIM_NOW));
+		struct core_case c = {0};
+		json_t *payload = json_loads(PQgetvalue(res, i, CLAIM_PAYLOAD), 0, NULL);
+		struct core_event ev = {
+			.id = atoll(PQgetvalue(res, i, CLAIM_EVENT_ID)),
+			.type = PQgetvalue(res, i, CLAIM_TYPE),
+			.payload = payload,
+			.at = atoll(PQgetvalue(res, i, CLAIM_AT)),
+		};
+		char err[4096] = "";
+		struct core_effects fx;
+		bool fx_ready = core_effects_init(&fx) == 0;
+		int rc = -1;
+		const char *compile_error = NULL;
+		struct lwf_workflow *wf =
+			run_registry_get(r->registry, name, version, &compile_error);
+		if (!fx_ready || payload == NULL) {
+			snprintf(err, sizeof err, "out of memory");
+		} else if (wf == NULL) {
+			snprintf(err, sizeof err, "workflow %s v%d cannot run: %s", name, version,
+				 compile_error ? compile_error : "it is not deployed");
+		} else if (core_case_init(&c, case_id, atoll(PQgetvalue(res, i, CLAIM_CITIZEN)),
+					  name, version, PQgetvalue(res, i, CLAIM_PHASE),
+					  PQgetvalue(res, i, CLAIM_STATUS),
+					  PQgetisnull(res, i, CLAIM_TOVHOLDER)
+						  ? NULL
+						  : PQgetvalue(res, i, CLAIM_TOVHOLDER),
+					  PQgetisnull(res, i, CLAIM_TOVHOLDER_DEPARTMENT)
+						  ? NULL
+						  : PQgetvalue(res, i, CLAIM_TOVHOLDER_DEPARTMENT),
+					  PQgetvalue(res, i, CLAIM_BIRTH_DATE),
+					  atoll(PQgetvalue(res, i, CLAIM_REVISION))) != 0) {
+			snprintf(err, sizeof err, "out of memory");
+		} else {
+			json_decref(c.state);
+			json_decref(c.attributes);
+			c.state = json_loads(PQgetvalue(res, i, CLAIM_STATE), 0, NULL);
+			c.attributes = json_loads(PQgetvalue(res, i, CLAIM_ATTRIBUTES), 0, NULL);
+			if (c.state == NULL || c.attributes == NULL)
+				snprintf(err, sizeof err, "out of memory");
+			else
+				rc = core_step(wf, &c, &ev, r->dir, now, &fx, err, sizeof err);
+		}
+		const char *result;
+		if (rc == 0) {
+			rc = store_batch_done(b, &c, &ev, &fx);
+			result = "done";
+		} else {
+			int attempts = atoi(PQgetvalue(res, i, CLAIM_ATTEMPTS)) + 1;
+			bool stuck = attempts >= r->cfg->engine_max_attempts;
+			int64_t delay = (int64_t)r->cfg->engine_retry_base_ms
+					<< (attempts < 12 ? attempts - 1 : 11);
+			og_warn(json_pack("{s:I,s:I,s:s,s:i,s:b,s:s}", "case", (json_int_t)case_id,
+					  "event", (json_int_t)ev.id, "type", ev.type, "attempt",
+					  attempts, "stuck", stuck, "error", err),
+				stuck ? "a step failed again; the case is stuck" : "a step failed");
+			rc = store_batch_failed(b, case_id, ev.id, err, delay, stuck);
+			result = "failed";
+		}
+		const char *labels[] = {result};
+		og_metrics_add(r->m_steps, labels, 1);
+		core_case_clear(&c);
+		if (fx_ready)
+			core_effects_clear(&fx);
+		json_decref(payload);
+		if (rc != 0)
+			goto oom;
+	}
+	w->stepped_at = og_monotonic_seconds();
+	store_batch_write(w->conn, b, on_written, w);
+	return;
+oom:
+	store_batch_free(b);
+	og_error(NULL, "out of memory running a batch");
+	if (store_conn_is_up(w->conn))
+		store_conn_exec(w->conn, "ROLLBACK");
+	batch_over(w, false);
+}
+
+static void on_sources(struct store_conn *conn, const PGresult *res, void *arg)
+{
+	struct worker *w = arg;
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		if (res)
+			og_error(json_pack("{s:s}", "error", PQresultErrorMessage(res)),
+				 "cannot read workflow sources");
+		batch_over(w, false);
+		return;
+	}
+	for (int i = 0; i < PQntuples(res); i++) {
+		const char *name = PQgetvalue(res, i, 0);
+		int version = atoi(PQgetvalue(res, i, 1));
+		if (run_registry_compile(w->r->registry, name, version, PQgetvalue(res, i, 2)) !=
+		    0) {
+			og_error(NULL, "out of memory compiling a workflow");
+			continue;
+		}
+		const char *error;
+		if (run_registry_get(w->r->registry, name, version, &error) == NULL)
+			og_error(json_pack("{s:s,s:i,s:s}", "workflow", name, "version", version,
+					   "error", error ? error : "?"),
+				 "a deployed workflow does not compile here");
+		else
+			og_info(json_pack("{s:s,s:i}", "workflow", name, "version", version),
+				"workflow compiled");
+	}
+	run_steps(w);
+}
+
+/* Compiles the workflow versions the batch needs and this process has not seen yet. */
+static void ensure_workflows(struct worker *w)
+{
+	const PGresult *res = w->claimed;
+	json_t *missing = json_array();
+	for (int i = 0; i < PQntuples(res) && missing; i++) {
+		const char *name = PQgetvalue(res, i, CLAIM_WORKFLOW);
+		int version = atoi(PQgetvalue(res, i, CLAIM_VERSION));
+		if (run_registry_has(w->r->registry, name, version))
+			continue;
+		bool listed = false;
+		size_t k;
+		json_t *item;
+		json_array_foreach (missing, k, item) {
+			listed |= strcmp(json_string_value(json_object_get(item, "name")), name) ==
+					  0 &&
+				  json_integer_value(json_object_get(item, "version")) == version;
+		}
+		if (!listed)
+			json_array_append_new(
+				missing, json_pack("{s:s,s:i}", "name", name, "version", version));
+	}
+	if (json_array_size(missing) == 0) {
+		json_decref(missing);
+		run_steps(w);
+		return;
+	}
+	char *text = json_dumps(missing, JSON_COMPACT);
+	json_decref(missing);
+	const char *params[] = {text};
+	int rc = text ? store_conn_query(w->conn, store_workflow_sources_sql, 1, params, on_sources,
+					 w)
+		      : -1;
+	free(text);
+	if (rc != 0)
+		batch_over(w, false);
+}
+
+static void on_directory(struct store_conn *conn, const PGresult *res, void *arg)
+{
+	struct worker *w = arg;
+	struct runner *r = w->r;
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		if (res)
+			og_error(json_pack("{s:s}", "error", PQresultErrorMessage(res)),
+				 "cannot read the staff directory");
+		batch_over(w, false);
+		return;
+	}
+	struct core_directory *dir = store_directory_from(res);
+	if (dir == NULL) {
+		og_error(NULL, "out of memory reading the staff directory");
+		batch_over(w, false);
+		return;
+	}
+	core_dir_free(r->dir);
+	r->dir = dir;
+	r->dir_version = w->directory_version;
+	ensure_workflows(w);
+}
+
+static void on_claimed(struct store_conn *conn, const PGresult *res, void *arg)
+{
+	struct worker *w = arg;
+	struct runner *r = w->r;
+	if (res == NULL) {
+		batch_over(w, false); /* the connection is gone; on_up starts again */
+		return;
+	}
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		og_error(json_pack("{s:s}", "error", PQresultErrorMessage(res)),
+			 "claiming events failed");
+		store_conn_exec(w->conn, "ROLLBACK");
+		w->busy = false;
+		struct timeval tv = {CLAIM_ERROR_DELAY_MS / 1000,
+				     (CLAIM_ERROR_DELAY_MS % 1000) * 1000};
+		evtimer_add(w->retry, &tv);
+		return;
+	}
+	if (PQntuples(res) == 0) {
+		store_conn_exec(w->conn, "COMMIT");
+		batch_over(w, false);
+		return;
+	}
+	w->claimed_at = og_monotonic_seconds();
+	store_conn_exec(w->conn, store_claim_plan_reset_sql);
+	w->claimed = PQcopyResult(res, PG_COPYRES_ATTRS | PG_COPYRES_TUPLES);
+	if (w->claimed == NULL) {
+		store_conn_exec(w->conn, "ROLLBACK");
+		batch_over(w, false);
+		return;
+	}
+	w->directory_version = atoll(PQgetvalue(res, 0, CLAIM_DIRECTORY_VERSION));
+	if (r->dir == NULL || r->dir_version != w->directory_version) {
+		if (store_conn_query(w->conn, store_directory_sql, 0, NULL, on_directory, w) != 0)
+			batch_over(w, false);
+		return;
+	}
+	ensure_workflows(w);
+}
+
+static void start_batch(struct worker *w)
+{
+	if (w->busy || w->r->stopping || !store_conn_is_up(w->conn))
+		return;
+	if (!store_health_ready(w->r->health, NULL)) {
+		/* not before the database answers and has the schema this build needs */
+		struct timeval tv = {0, 500000};
+		if (!evtimer_pending(w->retry, NULL))
+			evtimer_add(w->retry, &tv);
+		return;
+	}
+	w->busy = true;
+	w->wake = false;
+	w->started = og_monotonic_seconds();
+	char limit[16];
+	snprintf(limit, sizeof limit, "%d", w->isolate > 0 ? 1 : w->r->cfg->engine_batch_size);
+	const char *params[] = {limit};
+	store_conn_exec(w->conn, "BEGIN");
+	store_conn_exec(w->conn, store_claim_plan_sql);
+	if (store_conn_query(w->conn, store_claim_sql, 1, params, on_claimed, w) != 0)
+		w->busy = false;
+}
+
+static void on_worker_up(struct store_conn *conn, void *arg)
+{
+	struct worker *w = arg;
+	/* Worker statements are short; JIT compiling them costs far more than running them. */
+	store_conn_exec(conn, "SELECT set_config('TimeZone', 'UTC', false),"
+			      " set_config('jit', 'off', false)");
+	start_batch(w);
+}
+
+static void on_worker_down(struct store_conn *conn, const char *why, void *arg)
+{
+	struct worker *w = arg;
+	og_debug(json_pack("{s:i,s:s}", "worker", w->index, "reason", why),
+		 "worker connection lost");
+}
+
+/* The control connection: LISTEN, next due time, sweeps. */
+
+static void on_wake_timer(evutil_socket_t fd, short what, void *arg) { wake_all(arg); }
+
+static void on_next_due(struct store_conn *conn, const PGresult *res, void *arg)
+{
+	struct runner *r = arg;
+	r->next_due_asked = false;
+	double seconds = IDLE_RECHECK_SECONDS;
+	if (res && PQresultStatus(res) == PGRES_TUPLES_OK && !PQgetisnull(res, 0, 0)) {
+		double s = atof(PQgetvalue(res, 0, 0));
+		if (s < seconds)
+			seconds = s < 0.001 ? 0.001 : s;
+	}
+	struct timeval tv = {(time_t)seconds, (suseconds_t)((seconds - (time_t)seconds) * 1e6)};
+	evtimer_del(r->wake_timer);
+	evtimer_add(r->wake_timer, &tv);
+}
+
+static void ask_next_due(struct runner *r)
+{
+	if (r->next_due_asked || r->stopping || !store_conn_is_up(r->control))
+		return;
+	if (store_conn_query(r->control, store_next_due_sql, 0, NULL, on_next_due, r) == 0)
+		r->next_due_asked = true;
+}
+
+static void on_overdue(struct store_conn *conn, const PGresult *res, void *arg)
+{
+	if (res && PQresultStatus(res) != PGRES_COMMAND_OK)
+		og_error(json_pack("{s:s}", "error", PQresultErrorMessage(res)),
+			 "looking for overdue tasks failed");
+	else if (res && atoi(PQcmdTuples((PGresult *)res)) > 0)
+		og_info(json_pack("{s:i}", "tasks", atoi(PQcmdTuples((PGresult *)res))),
+			"overdue tasks reported to their cases");
+}
+
+static void on_sweep(struct store_conn *conn, const PGresult *res, void *arg)
+{
+	struct runner *r = arg;
+	if (res && PQresultStatus(res) != PGRES_TUPLES_OK) {
+		og_error(json_pack("{s:s}", "error", PQresultErrorMessage(res)),
+			 "the start sweep failed");
+		return;
+	}
+	if (res) {
+		og_metrics_add(r->m_started, NULL, PQntuples(res));
+		og_info(json_pack("{s:i}", "cases_started", PQntuples(res)), "start sweep done");
+	}
+}
+
+static void on_overdue_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct runner *r = arg;
+	if (!r->stopping && store_conn_is_up(r->control))
+		if (store_conn_query(r->control, store_overdue_sql, 0, NULL, on_overdue, r) != 0)
+			og_debug(NULL, "overdue sweep skipped: the database is not connected");
+}
+
+static void on_sweep_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct runner *r = arg;
+	if (!r->stopping && store_conn_is_up(r->control))
+		if (store_conn_query(r->control, store_sweep_sql, 0, NULL, on_sweep, r) != 0)
+			og_debug(NULL, "start sweep skipped: the database is not connected");
+}
+
+static void on_control_up(struct store_conn *conn, void *arg)
+{
+	struct runner *r = arg;
+	r->next_due_asked = false;
+	store_conn_exec(conn, "LISTEN overgang_events");
+	on_sweep_timer(-1, 0, r);
+	on_overdue_timer(-1, 0, r);
+	wake_all(r);
+}
+
+static void on_control_down(struct store_conn *conn, const char *why, void *arg)
+{
+	struct runner *r = arg;
+	r->next_due_asked = false;
+}
+
+static void on_notify(struct store_conn *conn, const char *channel, void *arg) { wake_all(arg); }
+
+static struct timeval ms_tv(int ms)
+{
+	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+	return tv;
+}
+
+struct runner *runner_new(struct event_base *base, const struct cfg *cfg,
+			  const struct store_health *health)
+{
+	struct runner *r = calloc(1, sizeof *r);
+	if (r == NULL)
+		return NULL;
+	r->base = base;
+	r->cfg = cfg;
+	r->health = health;
+	if (cfg->engine_workers == 0)
+		return r;
+
+	struct lwf_budget budget = {(size_t)cfg->engine_lua_memory_mib << 20,
+				    (int64_t)cfg->engine_lua_instructions * 1000};
+	r->registry = run_registry_new(&budget);
+	static const char *const result_label[] = {"result", NULL};
+	r->m_steps = og_metrics_register(OG_COUNTER, "overgang_steps_total",
+					 "Events handled, by result (done, failed).", result_label,
+					 NULL, 0);
+	r->m_batches = og_metrics_register(OG_COUNTER, "overgang_step_batches_total",
+					   "Batches of steps, by result (written, failed).",
+					   result_label, NULL, 0);
+	static const double buckets[] = {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5};
+	r->m_batch_seconds =
+		og_metrics_register(OG_HISTOGRAM, "overgang_step_batch_seconds",
+				    "Time from claiming a batch of events to its commit.", NULL,
+				    buckets, sizeof buckets / sizeof buckets[0]);
+	r->m_started = og_metrics_register(OG_COUNTER, "overgang_cases_started_by_sweep_total",
+					   "Cases started by the start sweep.", NULL, NULL, 0);
+	r->wake_timer = evtimer_new(base, on_wake_timer, r);
+	r->overdue_timer = event_new(base, -1, EV_PERSIST, on_overdue_timer, r);
+	r->sweep_timer = event_new(base, -1, EV_PERSIST, on_sweep_timer, r);
+	r->workers = calloc((size_t)cfg->engine_workers, sizeof *r->workers);
+	if (!r->registry || !r->m_steps || !r->m_batches || !r->m_batch_seconds || !r->m_started ||
+	    !r->wake_timer || !r->overdue_timer || !r->sweep_timer || !r->workers)
+		goto fail;
+	struct timeval tv = ms_tv(cfg->engine_overdue_interval_ms);
+	event_add(r->overdue_timer, &tv);
+	tv = ms_tv(cfg->engine_sweep_interval_ms);
+	event_add(r->sweep_timer, &tv);
+
+	r->nworkers = cfg->engine_workers;
+	for (int i = 0; i < r->nworkers; i++) {
+		struct worker *w = &r->workers[i];
+		w->r = r;
+		w->index = i;
+		w->retry = evtimer_new(base, on_retry, w);
+		struct store_conn_callbacks cb = {on_worker_up, on_worker_down, NULL, w};
+		w->conn = store_conn_new(base, cfg_conninfo(cfg), "overgangd worker",
+					 cfg->db_reconnect_min_ms, cfg->db_reconnect_max_ms, &cb);
+		if (w->retry == NULL || w->conn == NULL)
+			goto fail;
+	}
+	struct store_conn_callbacks cb = {on_control_up, on_control_down, on_notify, r};
+	r->control = store_conn_new(base, cfg_conninfo(cfg), "overgangd control",
+				    cfg->db_reconnect_min_ms, cfg->db_reconnect_max_ms, &cb);
+	if (r->control == NULL)
+		goto fail;
+	return r;
+fail:
+	runner_free(r);
+	return NULL;
+}
+
+void runner_stop(struct runner *r) { r->stopping = true; }
+
+bool runner_idle(const struct runner *r)
+{
+	for (int i = 0; i < r->nworkers; i++)
+		if (r->workers[i].busy)
+			return false;
+	return true;
+}
+
+void runner_free(struct runner *r)
+{
+	if (r == NULL)
+		return;
+	r->stopping = true;
+	store_conn_free(r->control);
+	for (int i = 0; i < r->nworkers; i++) {
+		struct worker *w = &r->workers[i];
+		store_conn_free(w->conn);
+		if (w->retry)
+			event_free(w->retry);
+		PQclear(w->claimed);
+	}
+	free(r->workers);
+	if (r->wake_timer)
+		event_free(r->wake_timer);
+	if (r->overdue_timer)
+		event_free(r->overdue_timer);
+	if (r->sweep_timer)
+		event_free(r->sweep_timer);
+	core_dir_free(r->dir);
+	run_registry_free(r->registry);
+	free(r);
+}

@@ -1,0 +1,96 @@
+/*
+ * The SQL of steps: claiming due events with their cases, loading what the step logic needs
+ * (the staff directory, workflow sources), and writing a batch of step results — every
+ * case change, task, timer, history row, goal, measure, outbox row and the events marked
+ * done — in the transaction that claimed them, so each step happens exactly once.
+ */
+#ifndef OG_STORE_STEPS_H
+#define OG_STORE_STEPS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/directory.h"
+#include "core/step.h"
+#include "store/conn.h"
+
+/* Claims up to $1 due events, at most one per case and each the earliest due event of its
+ * case, locking event and case (SKIP LOCKED: other daemons take other cases). Columns: */
+extern const char store_claim_sql[];
+enum store_claim_col {
+	CLAIM_EVENT_ID,
+	CLAIM_CASE_ID,
+	CLAIM_TYPE,
+	CLAIM_PAYLOAD,
+	CLAIM_AT,
+	CLAIM_ATTEMPTS,
+	CLAIM_WORKFLOW,
+	CLAIM_VERSION,
+	CLAIM_PHASE,
+	CLAIM_STATE,
+	CLAIM_STATUS,
+	CLAIM_TOVHOLDER,
+	CLAIM_TOVHOLDER_DEPARTMENT,
+	CLAIM_REVISION,
+	CLAIM_CITIZEN,
+	CLAIM_BIRTH_DATE,
+	CLAIM_ATTRIBUTES,
+	CLAIM_NOW,
+	CLAIM_DIRECTORY_VERSION,
+	CLAIM_CREATED,
+};
+
+/* Run in the claiming transaction before store_claim_sql, and the reset after it: the claim
+ * must walk the due-event index and join by primary keys. Until autovacuum has analysed a
+ * freshly loaded event table the planner would rather join every pending event and sort
+ * them: hundreds of milliseconds per claim instead of a few. */
+extern const char store_claim_plan_sql[];
+extern const char store_claim_plan_reset_sql[];
+
+/* The staff directory in one query; store_directory_from() reads its result. */
+extern const char store_directory_sql[];
+__attribute__((warn_unused_result)) struct core_directory *
+store_directory_from(const PGresult *res);
+
+/* Workflow sources: $1 a JSON array of {name, version}; columns name, version, source. */
+extern const char store_workflow_sources_sql[];
+
+/* Seconds until the next pending event falls due (timers, retries), NULL if none. */
+extern const char store_next_due_sql[];
+
+/* Overdue tasks: marks them notified and gives each case a task_overdue event. */
+extern const char store_overdue_sql[];
+
+/* The start sweep: starts a case on the newest version of every workflow whose age rule a
+ * citizen matches, never twice for one citizen and workflow. Returns one row per case. */
+extern const char store_sweep_sql[];
+
+struct store_batch;
+
+/* BY_WHOM names who the tovholder changes of this batch are by ("workflow"). NULL when out of
+ * memory. */
+__attribute__((warn_unused_result)) struct store_batch *store_batch_new(void);
+void store_batch_free(struct store_batch *b);
+
+/* Records a successful step of EV on C (after core_step) with its EFFECTS. */
+__attribute__((warn_unused_result)) int store_batch_done(struct store_batch *b,
+							 const struct core_case *c,
+							 const struct core_event *ev,
+							 const struct core_effects *fx);
+/* Records a failed step: the event stays pending with ERROR, retried after DELAY_MS; STUCK
+ * marks the case stuck. */
+__attribute__((warn_unused_result)) int store_batch_failed(struct store_batch *b, int64_t case_id,
+							   int64_t event_id, const char *error,
+							   int64_t delay_ms, bool stuck);
+/* Steps recorded, done and failed. */
+int store_batch_count(const struct store_batch *b);
+
+/* Queues the statements that write B and then COMMIT on CONN, inside the transaction that
+ * claimed the events. Takes B. FN runs once: RC 0 when committed; -1 with ERROR when a
+ * statement failed or the connection was lost (the transaction is then rolled back or gone,
+ * and nothing of B was written). */
+typedef void (*store_batch_fn)(int rc, const char *error, void *arg);
+void store_batch_write(struct store_conn *conn, struct store_batch *b, store_batch_fn fn,
+		       void *arg);
+
+#endif

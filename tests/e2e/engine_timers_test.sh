@@ -1,0 +1,42 @@
+# Timers: one due in the past fires once when the daemon starts; a cancelled one never fires.
+# Overdue tasks give their case one task_overdue event each.
+source "$OVERGANG_SRC/tests/lib/testlib.sh"
+source "$OVERGANG_SRC/tests/lib/engine.sh"
+
+new_db 1
+seed_directory
+"$OVERGANG" workflow deploy "$OVERGANG_SRC/tests/workflows/timers.lua" >/dev/null
+seed_cases timers 3
+ids=($(sql "SELECT id FROM overgang.cases ORDER BY id"))
+send() { # CASE TYPE [PAYLOAD]
+  local payload=${3:-'{}'}
+  sql "INSERT INTO overgang.event (case_id, type, payload, source, idem_key) VALUES ($1, '$2', '$payload', 'test', '$2:$RANDOM$RANDOM')"
+}
+
+write_conf "$TEST_TMP/d.conf" "workers = 1" "overdue_interval = 300ms"
+daemon_start d "$TEST_TMP/d.conf"
+send "${ids[0]}" arm '{"after": 3600}'
+send "${ids[1]}" arm '{"after": 2}'
+wait_drained 20
+send "${ids[1]}" disarm
+wait_drained 20
+assert_eq "cancelled" "$(sql "SELECT status FROM overgang.event WHERE case_id = ${ids[1]} AND type = 'ring'")" "the disarmed timer"
+
+step "the daemon stops; the first timer falls due while it is down"
+daemon_stop d
+sql "UPDATE overgang.event SET due_at = now() - interval '1 hour' WHERE case_id = ${ids[0]} AND type = 'ring'"
+daemon_start d2 "$TEST_TMP/d.conf"
+wait_drained 20
+sleep 3 # past the cancelled timer's time, and some overdue sweeps
+assert_eq "1" "$(sql "SELECT state->>'rang' FROM overgang.cases WHERE id = ${ids[0]}")" "the past timer fired once"
+assert_eq "done|1" "$(sql "SELECT status, attempts FROM overgang.event WHERE case_id = ${ids[0]} AND type = 'ring'")" "its event"
+assert_eq "" "$(sql "SELECT state->>'rang' FROM overgang.cases WHERE id = ${ids[1]}")" "the cancelled timer never fired"
+
+step "an overdue task gives exactly one task_overdue event"
+send "${ids[2]}" overdue_task
+wait_for 10 bash -c "[ \"\$(psql -qAtX -c \"SELECT state->>'overdue_seen' FROM overgang.cases WHERE id = ${ids[2]}\")\" = 1 ]" ||
+  fail "no task_overdue reached the case"
+sleep 1.5 # several more overdue sweeps
+assert_eq "1" "$(sql "SELECT count(*) FROM overgang.event WHERE case_id = ${ids[2]} AND type = 'task_overdue'")" "task_overdue events"
+assert_eq "1" "$(sql "SELECT state->>'overdue_seen' FROM overgang.cases WHERE id = ${ids[2]}")" "handled once"
+daemon_stop d2

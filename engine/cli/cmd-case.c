@@ -7,7 +7,12 @@
 
 #include "cli/cli.h"
 
+/* Reading a case is logged in the access log in the same statement: no read without a trace. */
 static const char show_sql[] =
+	"WITH logged AS ("
+	"  INSERT INTO access_log (actor, actor_kind, action, citizen_id, case_id, reason, via)"
+	"  SELECT $2, 'operator', 'case.read', citizen_id, id, $3, 'overgang case show'"
+	"    FROM cases WHERE id = $1::bigint RETURNING 1)"
 	"SELECT jsonb_build_object("
 	"  'id', c.id, 'citizen', c.citizen_id, 'workflow', c.workflow_name,"
 	"  'version', c.workflow_version, 'phase', c.phase, 'status', c.status,"
@@ -41,7 +46,7 @@ static const char show_sql[] =
 	"     FROM outbox o WHERE o.case_id = c.id), '[]'))::text"
 	"  FROM cases c JOIN workflow w ON w.name = c.workflow_name AND w.version = "
 	"c.workflow_version"
-	" WHERE c.id = $1";
+	" WHERE c.id = $1::bigint AND (SELECT count(*) FROM logged) = 1";
 
 static const char *s(const json_t *o, const char *k)
 {
@@ -85,10 +90,13 @@ static void print_case(const json_t *c)
 	}
 }
 
-static int show(PGconn *conn, const char *id, bool as_json)
+static int show(PGconn *conn, const char *id, bool as_json, const char *reason)
 {
-	const char *params[] = {id};
-	PGresult *res = cli_query(conn, "case show", show_sql, 1, params);
+	const char *by = getenv("SUDO_USER");
+	if (by == NULL)
+		by = getenv("USER");
+	const char *params[] = {id, by ? by : "unknown", reason};
+	PGresult *res = cli_query(conn, "case show", show_sql, 3, params);
 	if (res == NULL)
 		return 1;
 	if (PQntuples(res) == 0) {
@@ -175,11 +183,35 @@ static int retry(PGconn *conn, const char *id)
 	return rc;
 }
 
+static int list(PGconn *conn, const char *status, const char *workflow)
+{
+	const char *params[] = {status, workflow};
+	PGresult *res = cli_query(
+		conn, "case list",
+		"SELECT id, workflow_name, workflow_version, phase, status, coalesce(tovholder, '-'),"
+		"       coalesce(split_part(stuck_reason, E'\\n', 1), '')"
+		"  FROM cases WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR"
+		"        workflow_name = $2)"
+		" ORDER BY id LIMIT 1000",
+		2, params);
+	if (res == NULL)
+		return 1;
+	printf("%-8s %-24s %-3s %-16s %-7s %-12s %s\n", "CASE", "WORKFLOW", "V", "PHASE", "STATUS",
+	       "TOVHOLDER", "WHY STUCK");
+	for (int i = 0; i < PQntuples(res); i++)
+		printf("%-8s %-24s %-3s %-16s %-7s %-12s %s\n", PQgetvalue(res, i, 0),
+		       PQgetvalue(res, i, 1), PQgetvalue(res, i, 2), PQgetvalue(res, i, 3),
+		       PQgetvalue(res, i, 4), PQgetvalue(res, i, 5), PQgetvalue(res, i, 6));
+	PQclear(res);
+	return 0;
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: overgang case start --workflow NAME --citizen ID [--version N]\n"
-			"       overgang case show ID [--json]\n"
-			"       overgang case retry ID\n");
+	                "       overgang case list [--status active|stuck|closed] [--workflow NAME]\n"
+	                "       overgang case show ID [--json] [--why REASON]\n"
+	                "       overgang case retry ID\n");
 	return 2;
 }
 
@@ -197,7 +229,8 @@ static int exec_case(const struct cfg *cfg, int argc, char **argv)
 {
 	if (argc < 2)
 		return usage();
-	const char *workflow = NULL, *citizen = NULL, *version = NULL, *id = NULL;
+	const char *workflow = NULL, *citizen = NULL, *version = NULL, *id = NULL, *status = NULL;
+	const char *why = "administration: overgang case show";
 	bool as_json = false;
 	for (int i = 2; i < argc; i++) {
 		if (strcmp(argv[i], "--workflow") == 0 && i + 1 < argc)
@@ -208,16 +241,23 @@ static int exec_case(const struct cfg *cfg, int argc, char **argv)
 			version = argv[++i];
 		else if (strcmp(argv[i], "--json") == 0)
 			as_json = true;
+		else if (strcmp(argv[i], "--status") == 0 && i + 1 < argc)
+			status = argv[++i];
+		else if (strcmp(argv[i], "--why") == 0 && i + 1 < argc && argv[i + 1][0])
+			why = argv[++i];
 		else if (id == NULL && is_number(argv[i]))
 			id = argv[i];
 		else
 			return usage();
 	}
 	const char *sub = argv[1];
-	bool ok =
-		strcmp(sub, "start") == 0
-			? workflow && is_number(citizen) && (!version || is_number(version)) && !id
-			: (strcmp(sub, "show") == 0 || strcmp(sub, "retry") == 0) && id;
+	bool ok;
+	if (strcmp(sub, "start") == 0)
+		ok = workflow && is_number(citizen) && (!version || is_number(version)) && !id;
+	else if (strcmp(sub, "list") == 0)
+		ok = !id && !citizen && !version;
+	else
+		ok = (strcmp(sub, "show") == 0 || strcmp(sub, "retry") == 0) && id;
 	if (!ok)
 		return usage();
 	PGconn *conn = cli_connect(cfg);
@@ -226,13 +266,15 @@ static int exec_case(const struct cfg *cfg, int argc, char **argv)
 	int rc;
 	if (strcmp(sub, "start") == 0)
 		rc = start(conn, workflow, citizen, version);
+	else if (strcmp(sub, "list") == 0)
+		rc = list(conn, status, workflow);
 	else if (strcmp(sub, "show") == 0)
-		rc = show(conn, id, as_json);
+		rc = show(conn, id, as_json, why);
 	else
 		rc = retry(conn, id);
 	PQfinish(conn);
 	return rc;
 }
 
-const struct cli_cmd cmd_case = {"case", "start|show|retry ...",
-				 "start a case, show one, retry a stuck one", exec_case};
+const struct cli_cmd cmd_case = {"case", "start|list|show|retry ...",
+                                 "start a case, list cases (stuck ones), show one, retry", exec_case};

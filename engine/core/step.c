@@ -104,14 +104,14 @@ struct apply {
 	size_t errlen;
 };
 
+/* Messages name the workflow file and line, as Lua's own errors do: "counter.lua:12: ...". */
 __attribute__((format(printf, 2, 3))) static int refuse(struct apply *a, const char *fmt, ...)
 {
 	int n;
 	if (a->line > 0)
-		n = snprintf(a->err, a->errlen, "%s v%d, line %d: ", a->def->name, a->def->version,
-			     a->line);
+		n = snprintf(a->err, a->errlen, "%s.lua:%d: ", a->def->name, a->line);
 	else
-		n = snprintf(a->err, a->errlen, "%s v%d: ", a->def->name, a->def->version);
+		n = snprintf(a->err, a->errlen, "%s.lua: ", a->def->name);
 	if (n >= 0 && (size_t)n < a->errlen) {
 		va_list ap;
 		va_start(ap, fmt);
@@ -548,10 +548,7 @@ int core_step(struct lwf_workflow *wf, struct core_case *c, const struct core_ev
 	};
 	struct lwf_event_view evv = {ev->id, ev->type, ev->payload, ev->at};
 	json_t *commands = NULL;
-	int n = snprintf(err, errlen, "%s v%d: ", def->name, def->version);
-	if (n < 0 || (size_t)n >= errlen)
-		n = 0;
-	if (lwf_run(wf, &view, &evv, &commands, &fx->trace, err + n, errlen - (size_t)n) != 0)
+	if (lwf_run(wf, &view, &evv, &commands, &fx->trace, err, errlen) != 0)
 		return -1;
 	if (json_array_size(commands) == 0 && !has_handler(def, ev->type)) {
 		json_decref(commands);

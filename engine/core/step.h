@@ -64,7 +64,7 @@ core_case_init(struct core_case *c, int64_t id, int64_t citizen_id, const char *
 void core_case_clear(struct core_case *c);
 
 /* Runs the step: the handler for EV in WF, then core_apply(). Returns 0 with EFFECTS filled and
- * C changed, or -1 with the reason in ERR ("barn-til-voksen v4, line 12: ..." and, for a Lua
+ * C changed, or -1 with the reason in ERR ("barn-til-voksen.lua:12: ..." and, for a Lua
  * error, its traceback): then C is in an unspecified state and must be discarded, EFFECTS
  * cleared. DIR counts the tovholder assignments. */
 __attribute__((warn_unused_result)) int core_step(struct lwf_workflow *wf, struct core_case *c,

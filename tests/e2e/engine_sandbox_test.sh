@@ -42,9 +42,19 @@ assert_contains "$(sql "SELECT stuck_reason FROM overgang.cases WHERE id = $nt")
 assert_eq "0" "$(sql "SELECT revision FROM overgang.cases WHERE id = $nt")" "nothing of the refused step was written"
 kill -0 "$(daemon_pid d)" || fail "the daemon died"
 
-step "case show tells an administrator why; case retry runs a stuck case again"
-show=$("$OVERGANG" case show "${ids[1]}")
+step "case list shows an administrator the stuck cases and why"
+list=$("$OVERGANG" case list --status stuck)
+assert_eq "5" "$(wc -l <<<"$list")" "a header and four stuck cases"
+assert_contains "$list" "instruction budget exceeded" "why stuck"
+assert_contains "$list" "no-tovholder" "the case without a tovholder"
+
+step "case show tells an administrator why, and the read is in the access log"
+show=$(USER=admin1 "$OVERGANG" case show "${ids[1]}" --why "fejlsøgning")
+assert_eq "1" "$(sql "SELECT count(*) FROM overgang.access_log WHERE case_id = ${ids[1]} AND actor = 'admin1' AND action = 'case.read' AND reason = 'fejlsøgning'")" "access log rows"
+if out=$(sql "DELETE FROM overgang.access_log" 2>&1); then fail "the access log could be deleted"; fi
+assert_contains "$out" "access_log rows are immutable" "append-only"
 assert_contains "$show" "status     stuck: " "case show status"
+step "case retry runs a stuck case again"
 assert_contains "$show" "instruction budget exceeded" "case show error"
 send "${ids[1]}" fine
 out=$("$OVERGANG" case retry "${ids[1]}")

@@ -143,11 +143,11 @@ static void test_an_absent_or_unknown_staff_member_cannot_be_tovholder(void **st
 		f,
 		"[{\"cmd\":\"assign_tovholder\",\"line\":5,\"staff\":\"carl\",\"reason\":"
 		"\"x\"}]",
-		"barn-til-voksen v4, line 5: assign_tovholder: staff member 'carl' is absent "
+		"barn-til-voksen.lua:5: assign_tovholder: staff member 'carl' is absent "
 		"and cannot be tovholder");
 	expect_refused(
 		f, "[{\"cmd\":\"assign_tovholder\",\"line\":6,\"staff\":\"zoe\",\"reason\":\"x\"}]",
-		"barn-til-voksen v4, line 6: assign_tovholder: there is no staff member 'zoe'");
+		"barn-til-voksen.lua:6: assign_tovholder: there is no staff member 'zoe'");
 }
 
 static void test_a_department_without_active_staff_gives_no_tovholder(void **state)
@@ -157,24 +157,24 @@ static void test_a_department_without_active_staff_gives_no_tovholder(void **sta
 		f,
 		"[{\"cmd\":\"assign_tovholder\",\"line\":7,\"department\":\"tom\",\"reason\":"
 		"\"x\"}]",
-		"barn-til-voksen v4, line 7: assign_tovholder: department 'tom' has no active "
+		"barn-til-voksen.lua:7: assign_tovholder: department 'tom' has no active "
 		"staff member to be tovholder");
 	expect_refused(
 		f,
 		"[{\"cmd\":\"assign_tovholder\",\"line\":8,\"department\":\"nope\","
 		"\"reason\":\"x\"}]",
-		"barn-til-voksen v4, line 8: assign_tovholder: there is no department 'nope'");
+		"barn-til-voksen.lua:8: assign_tovholder: there is no department 'nope'");
 }
 
 static void test_a_tovholder_change_needs_a_reason_and_one_target(void **state)
 {
 	struct fixture *f = *state;
 	expect_refused(f, "[{\"cmd\":\"assign_tovholder\",\"line\":2,\"staff\":\"bo\"}]",
-		       "barn-til-voksen v4, line 2: assign_tovholder: 'reason' is required");
+		       "barn-til-voksen.lua:2: assign_tovholder: 'reason' is required");
 	expect_refused(f,
 		       "[{\"cmd\":\"assign_tovholder\",\"line\":2,\"staff\":\"bo\",\"department\":"
 		       "\"tom\",\"reason\":\"x\"}]",
-		       "barn-til-voksen v4, line 2: assign_tovholder: give either 'staff' or "
+		       "barn-til-voksen.lua:2: assign_tovholder: give either 'staff' or "
 		       "'department'");
 }
 
@@ -182,7 +182,7 @@ static void test_a_first_step_without_a_tovholder_is_refused(void **state)
 {
 	struct fixture *f = *state;
 	expect_refused(f, "[{\"cmd\":\"set\",\"line\":4,\"key\":\"x\",\"value\":1}]",
-		       "barn-til-voksen v4: after the 'started' handler the case has no tovholder; "
+		       "barn-til-voksen.lua: after the 'started' handler the case has no tovholder; "
 		       "the first step must assign one with case:assign_tovholder { ... }");
 }
 
@@ -218,9 +218,9 @@ static void test_a_task_for_an_unknown_department_is_refused(void **state)
 	expect_refused(f,
 		       "[" ASSIGN_BO ",{\"cmd\":\"task\",\"line\":11,\"department\":\"ppr\","
 		       "\"title\":\"x\",\"due\":1}]",
-		       "barn-til-voksen v4, line 11: task: there is no department 'ppr'");
+		       "barn-til-voksen.lua:11: task: there is no department 'ppr'");
 	expect_refused(f, "[" ASSIGN_BO ",{\"cmd\":\"task\",\"line\":12,\"department\":\"tom\"}]",
-		       "barn-til-voksen v4, line 12: task: 'title' is required");
+		       "barn-til-voksen.lua:12: task: 'title' is required");
 }
 
 static void test_a_handover_carries_what_the_sender_knows(void **state)
@@ -245,7 +245,7 @@ static void test_a_handover_to_the_department_that_has_the_case_is_refused(void 
 	expect_refused(f,
 		       "[" ASSIGN_BO ",{\"cmd\":\"handover\",\"line\":21,\"department\":"
 		       "\"born-familie\",\"title\":\"x\",\"summary\":\"y\",\"due\":1}]",
-		       "barn-til-voksen v4, line 21: handover: the case is already with "
+		       "barn-til-voksen.lua:21: handover: the case is already with "
 		       "'born-familie'; a handover goes to another department");
 }
 
@@ -255,7 +255,7 @@ static void test_a_timer_needs_a_handler_for_its_event(void **state)
 	expect_refused(f,
 		       "[" ASSIGN_BO ",{\"cmd\":\"timer\",\"line\":30,\"event\":\"frist_112\","
 		       "\"at\":1800000000}]",
-		       "barn-til-voksen v4, line 30: timer: the workflow has no handler for "
+		       "barn-til-voksen.lua:30: timer: the workflow has no handler for "
 		       "'frist_112' (add it to on = { ... })");
 }
 
@@ -294,7 +294,7 @@ static void test_a_phase_moves_only_where_the_definition_allows(void **state)
 			    "Vi lægger en plan sammen med dig.");
 	expect_refused(
 		f, "[{\"cmd\":\"phase\",\"line\":41,\"phase\":\"afgoerelse\"}]",
-		"barn-til-voksen v4, line 41: phase: the workflow has no phase 'afgoerelse'");
+		"barn-til-voksen.lua:41: phase: the workflow has no phase 'afgoerelse'");
 }
 
 static void test_a_phase_move_not_in_next_is_refused(void **state)
@@ -302,7 +302,7 @@ static void test_a_phase_move_not_in_next_is_refused(void **state)
 	struct fixture *f = *state;
 	expect_refused(
 		f, "[" ASSIGN_BO ",{\"cmd\":\"phase\",\"line\":42,\"phase\":\"overdraget\"}]",
-		"barn-til-voksen v4, line 42: phase: the workflow does not allow 'afdaekning' "
+		"barn-til-voksen.lua:42: phase: the workflow does not allow 'afdaekning' "
 		"-> 'overdraget' (see next = { ... } of 'afdaekning')");
 }
 
@@ -342,7 +342,7 @@ static void test_goals_and_measures_are_recorded(void **state)
 		f,
 		"[{\"cmd\":\"measure\",\"line\":63,\"instrument\":\"x\",\"kind\":\"after\","
 		"\"value\":1}]",
-		"barn-til-voksen v4, line 63: measure: 'kind' is 'baseline' or 'followup', not "
+		"barn-til-voksen.lua:63: measure: 'kind' is 'baseline' or 'followup', not "
 		"'after'");
 }
 
@@ -372,7 +372,7 @@ static void test_nothing_may_follow_close(void **state)
 	assert_string_equal(f->c.status, "closed");
 	assert_string_equal(f->c.outcome, "Overgangen er gennemført");
 	expect_refused(f, "[{\"cmd\":\"set\",\"line\":81,\"key\":\"x\",\"value\":1}]",
-		       "barn-til-voksen v4, line 81: set: the case is closed; nothing may follow "
+		       "barn-til-voksen.lua:81: set: the case is closed; nothing may follow "
 		       "case:close");
 }
 
@@ -380,7 +380,7 @@ static void test_an_unknown_command_is_refused(void **state)
 {
 	struct fixture *f = *state;
 	expect_refused(f, "[{\"cmd\":\"fly\",\"line\":90}]",
-		       "barn-til-voksen v4, line 90: unknown command 'fly'");
+		       "barn-til-voksen.lua:90: unknown command 'fly'");
 }
 
 static void test_cancelling_a_task_created_in_the_same_step_drops_it(void **state)

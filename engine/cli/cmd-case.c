@@ -188,7 +188,8 @@ static int list(PGconn *conn, const char *status, const char *workflow)
 	const char *params[] = {status, workflow};
 	PGresult *res = cli_query(
 		conn, "case list",
-		"SELECT id, workflow_name, workflow_version, phase, status, coalesce(tovholder, '-'),"
+		"SELECT id, workflow_name, workflow_version, phase, status, coalesce(tovholder, "
+		"'-'),"
 		"       coalesce(split_part(stuck_reason, E'\\n', 1), '')"
 		"  FROM cases WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR"
 		"        workflow_name = $2)"
@@ -208,10 +209,11 @@ static int list(PGconn *conn, const char *status, const char *workflow)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: overgang case start --workflow NAME --citizen ID [--version N]\n"
-	                "       overgang case list [--status active|stuck|closed] [--workflow NAME]\n"
-	                "       overgang case show ID [--json] [--why REASON]\n"
-	                "       overgang case retry ID\n");
+	fprintf(stderr,
+		"usage: overgang case start --workflow NAME --citizen ID [--version N]\n"
+		"       overgang case list [--status active|stuck|closed] [--workflow NAME]\n"
+		"       overgang case show ID [--json] [--why REASON]\n"
+		"       overgang case retry ID\n");
 	return 2;
 }
 
@@ -277,4 +279,5 @@ static int exec_case(const struct cfg *cfg, int argc, char **argv)
 }
 
 const struct cli_cmd cmd_case = {"case", "start|list|show|retry ...",
-                                 "start a case, list cases (stuck ones), show one, retry", exec_case};
+				 "start a case, list cases (stuck ones), show one, retry",
+				 exec_case};

@@ -9,6 +9,10 @@
 
 enum conn_state { CONN_WAITING, CONN_CONNECTING, CONN_UP };
 
+/* A query's way through the pipeline: sent with a sync point of its own, its results,
+ * the NULL that ends them, then the sync. */
+enum query_phase { QUERY_QUEUED, QUERY_RESULTS, QUERY_SYNC };
+
 struct query {
 	struct query *next;
 	char *sql;
@@ -16,6 +20,7 @@ struct query {
 	char **params;
 	store_result_fn fn;
 	void *arg;
+	enum query_phase phase;
 };
 
 struct store_conn {
@@ -32,9 +37,9 @@ struct store_conn {
 	struct event *timer; /* reconnect backoff, or connect timeout */
 	short io_what;
 
-	struct query *queue, **queue_tail; /* head is running once sent */
-	bool sent;
-	PGresult *last;
+	/* Queries in order; those from the head up to `unsent` are on the wire. */
+	struct query *queue, **queue_tail, *unsent;
+	PGresult *last;   /* the last result of the query at the head */
 	char notice[256]; /* the server's last FATAL or PANIC message: why it closed on us */
 };
 
@@ -67,18 +72,22 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 		conn_down(c, "connecting timed out");
 }
 
-/* Sends the head of the queue when idle. */
+/* Sends every queued query at once, each followed by a sync point (pipeline mode): a batch of
+ * statements costs one round trip, and each statement still answers on its own. */
 static void pump(struct store_conn *c)
 {
-	if (c->state != CONN_UP || c->sent || c->queue == NULL)
+	if (c->state != CONN_UP || c->unsent == NULL)
 		return;
-	struct query *q = c->queue;
-	if (!PQsendQueryParams(c->pg, q->sql, q->nparams, NULL, (const char *const *)q->params,
-			       NULL, NULL, 0)) {
-		conn_down(c, PQerrorMessage(c->pg));
-		return;
+	for (struct query *q = c->unsent; q; q = q->next) {
+		if (!PQsendQueryParams(c->pg, q->sql, q->nparams, NULL,
+				       (const char *const *)q->params, NULL, NULL, 0) ||
+		    !PQpipelineSync(c->pg)) {
+			conn_down(c, PQerrorMessage(c->pg));
+			return;
+		}
+		q->phase = QUERY_RESULTS;
 	}
-	c->sent = true;
+	c->unsent = NULL;
 	int f = PQflush(c->pg);
 	if (f < 0)
 		conn_down(c, PQerrorMessage(c->pg));
@@ -92,7 +101,6 @@ static void finish_query(struct store_conn *c)
 	c->queue = q->next;
 	if (c->queue == NULL)
 		c->queue_tail = &c->queue;
-	c->sent = false;
 	PGresult *res = c->last;
 	c->last = NULL;
 	q->fn(c, res, q->arg);
@@ -117,18 +125,26 @@ static void on_io_up(struct store_conn *c, short what)
 		conn_down(c, PQerrorMessage(c->pg));
 		return;
 	}
-	while (c->sent && !PQisBusy(c->pg)) {
+	while (c->queue && c->queue->phase != QUERY_QUEUED && !PQisBusy(c->pg)) {
+		struct query *q = c->queue;
 		PGresult *res = PQgetResult(c->pg);
 		if (res == NULL) {
+			if (q->phase == QUERY_SYNC)
+				break; /* the sync has not arrived yet */
+			q->phase = QUERY_SYNC;
+			continue;
+		}
+		if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
+			PQclear(res);
 			finish_query(c);
 			if (c->state != CONN_UP)
 				return;
-			pump(c);
-			break;
+			continue;
 		}
 		PQclear(c->last);
 		c->last = res;
 	}
+	pump(c);
 	PGnotify *n;
 	while (c->pg && (n = PQnotifies(c->pg)) != NULL) {
 		if (c->cb.on_notify)
@@ -146,7 +162,7 @@ static void on_io_connecting(struct store_conn *c)
 	case PGRES_POLLING_OK: break;
 	default: return;
 	}
-	if (PQsetnonblocking(c->pg, 1) != 0) {
+	if (PQsetnonblocking(c->pg, 1) != 0 || PQenterPipelineMode(c->pg) != 1) {
 		conn_down(c, PQerrorMessage(c->pg));
 		return;
 	}
@@ -269,7 +285,7 @@ static void conn_down(struct store_conn *c, const char *why)
 		query_free(q);
 	}
 	c->queue_tail = &c->queue;
-	c->sent = false;
+	c->unsent = NULL;
 	if (c->cb.on_down)
 		c->cb.on_down(c, reason, c->cb.arg);
 }
@@ -348,8 +364,11 @@ int store_conn_query(struct store_conn *c, const char *sql, int nparams, const c
 	}
 	q->fn = fn;
 	q->arg = arg;
+	q->phase = QUERY_QUEUED;
 	*c->queue_tail = q;
 	c->queue_tail = &q->next;
+	if (c->unsent == NULL)
+		c->unsent = q;
 	pump(c);
 	return 0;
 fail:

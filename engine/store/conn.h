@@ -2,7 +2,8 @@
  * One PostgreSQL connection on the event loop: libpq in non-blocking mode, its socket watched
  * by libevent, so nothing waits on the database inside the loop. The connection comes up by
  * itself and, when it is lost, reconnects with exponential backoff (reconnect_min doubling up
- * to reconnect_max) until store_conn_free(). Queries queue and run one after the other.
+ * to reconnect_max) until store_conn_free(). Queries run in order and are pipelined: each is
+ * sent at once with a sync point of its own, so a batch of statements costs one round trip.
  */
 #ifndef OG_STORE_CONN_H
 #define OG_STORE_CONN_H

@@ -139,12 +139,11 @@ static void test_a_department_gives_its_least_busy_active_member(void **state)
 static void test_an_absent_or_unknown_staff_member_cannot_be_tovholder(void **state)
 {
 	struct fixture *f = *state;
-	expect_refused(
-		f,
-		"[{\"cmd\":\"assign_tovholder\",\"line\":5,\"staff\":\"carl\",\"reason\":"
-		"\"x\"}]",
-		"barn-til-voksen.lua:5: assign_tovholder: staff member 'carl' is absent "
-		"and cannot be tovholder");
+	expect_refused(f,
+		       "[{\"cmd\":\"assign_tovholder\",\"line\":5,\"staff\":\"carl\",\"reason\":"
+		       "\"x\"}]",
+		       "barn-til-voksen.lua:5: assign_tovholder: staff member 'carl' is absent "
+		       "and cannot be tovholder");
 	expect_refused(
 		f, "[{\"cmd\":\"assign_tovholder\",\"line\":6,\"staff\":\"zoe\",\"reason\":\"x\"}]",
 		"barn-til-voksen.lua:6: assign_tovholder: there is no staff member 'zoe'");
@@ -159,11 +158,10 @@ static void test_a_department_without_active_staff_gives_no_tovholder(void **sta
 		"\"x\"}]",
 		"barn-til-voksen.lua:7: assign_tovholder: department 'tom' has no active "
 		"staff member to be tovholder");
-	expect_refused(
-		f,
-		"[{\"cmd\":\"assign_tovholder\",\"line\":8,\"department\":\"nope\","
-		"\"reason\":\"x\"}]",
-		"barn-til-voksen.lua:8: assign_tovholder: there is no department 'nope'");
+	expect_refused(f,
+		       "[{\"cmd\":\"assign_tovholder\",\"line\":8,\"department\":\"nope\","
+		       "\"reason\":\"x\"}]",
+		       "barn-til-voksen.lua:8: assign_tovholder: there is no department 'nope'");
 }
 
 static void test_a_tovholder_change_needs_a_reason_and_one_target(void **state)
@@ -181,9 +179,10 @@ static void test_a_tovholder_change_needs_a_reason_and_one_target(void **state)
 static void test_a_first_step_without_a_tovholder_is_refused(void **state)
 {
 	struct fixture *f = *state;
-	expect_refused(f, "[{\"cmd\":\"set\",\"line\":4,\"key\":\"x\",\"value\":1}]",
-		       "barn-til-voksen.lua: after the 'started' handler the case has no tovholder; "
-		       "the first step must assign one with case:assign_tovholder { ... }");
+	expect_refused(
+		f, "[{\"cmd\":\"set\",\"line\":4,\"key\":\"x\",\"value\":1}]",
+		"barn-til-voksen.lua: after the 'started' handler the case has no tovholder; "
+		"the first step must assign one with case:assign_tovholder { ... }");
 }
 
 static void test_reassigning_records_from_and_to(void **state)
@@ -292,18 +291,17 @@ static void test_a_phase_moves_only_where_the_definition_allows(void **state)
 	assert_string_equal(f->c.phase, "planlaegning");
 	assert_string_equal(core_citizen_text(&def, f->c.phase),
 			    "Vi lægger en plan sammen med dig.");
-	expect_refused(
-		f, "[{\"cmd\":\"phase\",\"line\":41,\"phase\":\"afgoerelse\"}]",
-		"barn-til-voksen.lua:41: phase: the workflow has no phase 'afgoerelse'");
+	expect_refused(f, "[{\"cmd\":\"phase\",\"line\":41,\"phase\":\"afgoerelse\"}]",
+		       "barn-til-voksen.lua:41: phase: the workflow has no phase 'afgoerelse'");
 }
 
 static void test_a_phase_move_not_in_next_is_refused(void **state)
 {
 	struct fixture *f = *state;
-	expect_refused(
-		f, "[" ASSIGN_BO ",{\"cmd\":\"phase\",\"line\":42,\"phase\":\"overdraget\"}]",
-		"barn-til-voksen.lua:42: phase: the workflow does not allow 'afdaekning' "
-		"-> 'overdraget' (see next = { ... } of 'afdaekning')");
+	expect_refused(f,
+		       "[" ASSIGN_BO ",{\"cmd\":\"phase\",\"line\":42,\"phase\":\"overdraget\"}]",
+		       "barn-til-voksen.lua:42: phase: the workflow does not allow 'afdaekning' "
+		       "-> 'overdraget' (see next = { ... } of 'afdaekning')");
 }
 
 static void test_set_changes_the_workflow_state_and_nil_removes(void **state)
@@ -338,12 +336,11 @@ static void test_goals_and_measures_are_recorded(void **state)
 		"[{\"at\":1795000000,\"goal\":\"bolig\",\"instrument\":\"ffb_stoette\",\"kind\":"
 		"\"baseline\",\"value_num\":3.0},{\"at\":1800000000,\"instrument\":\"status\","
 		"\"kind\":\"followup\",\"value_text\":\"i job\"}]");
-	expect_refused(
-		f,
-		"[{\"cmd\":\"measure\",\"line\":63,\"instrument\":\"x\",\"kind\":\"after\","
-		"\"value\":1}]",
-		"barn-til-voksen.lua:63: measure: 'kind' is 'baseline' or 'followup', not "
-		"'after'");
+	expect_refused(f,
+		       "[{\"cmd\":\"measure\",\"line\":63,\"instrument\":\"x\",\"kind\":\"after\","
+		       "\"value\":1}]",
+		       "barn-til-voksen.lua:63: measure: 'kind' is 'baseline' or 'followup', not "
+		       "'after'");
 }
 
 static void test_outbox_rows_get_stable_idempotency_keys(void **state)

@@ -154,6 +154,9 @@ static bool valid_event_type(const char *t)
 	return true;
 }
 
+/* Times the database can store and a caseworker can mean: 1900-01-01 to 9999-12-31. */
+static bool sane_time(json_int_t t) { return t >= -2208988800LL && t <= 253402300799LL; }
+
 static bool has_handler(const struct lwf_def *def, const char *type)
 {
 	for (size_t i = 0; i < def->nhandlers; i++)
@@ -230,8 +233,8 @@ static int cmd_task(struct apply *a, const json_t *cmd, bool handover)
 	if (department_must_exist(a, name, department))
 		return -1;
 	json_t *due = json_object_get(cmd, "due");
-	if (due && !json_is_integer(due))
-		return refuse(a, "%s: 'due' must be a time (seconds)", name);
+	if (due && (!json_is_integer(due) || !sane_time(json_integer_value(due))))
+		return refuse(a, "%s: 'due' must be a time between the years 1900 and 9999", name);
 	const char *assignee = str(cmd, "assignee");
 	if (assignee && core_dir_staff_status(a->dir, assignee) == NULL)
 		return refuse(a, "%s: there is no staff member '%s'", name, assignee);
@@ -309,8 +312,8 @@ static int cmd_timer(struct apply *a, const json_t *cmd)
 			a, "timer: the workflow has no handler for '%s' (add it to on = { ... })",
 			event);
 	json_t *at = json_object_get(cmd, "at");
-	if (!json_is_integer(at))
-		return refuse(a, "timer: 'at' must be a time (seconds)");
+	if (!json_is_integer(at) || !sane_time(json_integer_value(at)))
+		return refuse(a, "timer: 'at' must be a time between the years 1900 and 9999");
 	const char *key = str(cmd, "key");
 	if (key && cancel_timer_key(a, key))
 		return -1; /* a timer with the same key replaces the earlier one */
@@ -392,6 +395,8 @@ static int cmd_measure(struct apply *a, const json_t *cmd)
 		return refuse(a, "measure: 'value' must be a number or a text");
 	json_t *at = json_object_get(cmd, "at");
 	json_int_t when = json_is_integer(at) ? json_integer_value(at) : a->now;
+	if (!sane_time(when))
+		return refuse(a, "measure: 'at' must be a time between the years 1900 and 9999");
 	json_t *m = json_pack("{s:s,s:s,s:I,s:s*}", "instrument", instrument, "kind", kind, "at",
 			      when, "goal", str(cmd, "goal"));
 	if (m == NULL)

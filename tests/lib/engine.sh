@@ -38,8 +38,12 @@ daemon_stop() { # NAME: SIGTERM, expect exit 0
   wait "$pid" || fail "$1 exited with status $? after SIGTERM: $(tail -n 5 "$TEST_TMP/$1.log")"
 }
 
-# Pending events that are due now (timers in the future do not count).
-due_events() { sql "SELECT count(*) FROM overgang.event WHERE status = 'pending' AND due_at <= now()"; }
+# Pending events that are due now, of cases that are not stuck (timers in the future do not
+# count; a stuck case waits for an administrator).
+due_events() {
+  sql "SELECT count(*) FROM overgang.event e JOIN overgang.cases c ON c.id = e.case_id
+        WHERE e.status = 'pending' AND e.due_at <= now() AND c.status <> 'stuck'"
+}
 drained() { [ "$(due_events)" = 0 ]; }
 
 # wait_drained SECONDS: until no due event is pending.

@@ -222,6 +222,22 @@ static void test_a_task_for_an_unknown_department_is_refused(void **state)
 		       "barn-til-voksen.lua:12: task: 'title' is required");
 }
 
+static void test_times_outside_the_years_1900_to_9999_are_refused(void **state)
+{
+	struct fixture *f = *state;
+	expect_refused(f,
+		       "[" ASSIGN_BO ",{\"cmd\":\"task\",\"line\":13,\"department\":\"tom\","
+		       "\"title\":\"x\",\"due\":1000000000000000}]",
+		       "barn-til-voksen.lua:13: task: 'due' must be a time between the years 1900 "
+		       "and 9999");
+	expect_refused(
+		f,
+		"[" ASSIGN_BO ",{\"cmd\":\"timer\",\"line\":14,\"event\":\"frist_111\","
+		"\"at\":-9000000000}]",
+		"barn-til-voksen.lua:14: timer: 'at' must be a time between the years 1900 and "
+		"9999");
+}
+
 static void test_a_handover_carries_what_the_sender_knows(void **state)
 {
 	struct fixture *f = *state;
@@ -424,6 +440,7 @@ int main(void)
 		T(test_reassigning_records_from_and_to),
 		T(test_a_task_lands_in_the_department_queue),
 		T(test_a_task_for_an_unknown_department_is_refused),
+		T(test_times_outside_the_years_1900_to_9999_are_refused),
 		T(test_a_handover_carries_what_the_sender_knows),
 		T(test_a_handover_to_the_department_that_has_the_case_is_refused),
 		T(test_a_timer_needs_a_handler_for_its_event),

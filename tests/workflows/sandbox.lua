@@ -11,5 +11,8 @@ return workflow {
     spin = function(case, ev) while true do end end,
     hog = function(case, ev) local t = {} while true do t[#t + 1] = string.rep("x", 4096) .. #t end end,
     fine = function(case, ev) case:set("fine", true) end,
+    boom = function(case, ev)
+      case:task { department = "born-familie", title = "boom", due = case.now }
+    end,
   },
 }

@@ -192,3 +192,14 @@ void core_dir_count_move(struct core_directory *dir, const char *from, const cha
 	if (to && (s = find_staff(dir, to)) != NULL)
 		s->active_cases++;
 }
+
+int core_dir_set_staff_status(struct core_directory *dir, const char *id, const char *status)
+{
+	struct staff *s = find_staff(dir, id);
+	char *copy = s ? strdup(status) : NULL;
+	if (copy == NULL)
+		return -1;
+	free(s->status);
+	s->status = copy;
+	return 0;
+}

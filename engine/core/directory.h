@@ -36,6 +36,10 @@ const char *core_dir_staff_department(const struct core_directory *dir, const ch
 /* The active member of DEPARTMENT holding the fewest active cases (ties: smallest id), or
  * NULL when the department has no active member. */
 const char *core_dir_pick(const struct core_directory *dir, const char *department);
+/* Sets a staff member's status ("active", "absent", "inactive"). -1 if unknown or out of
+ * memory. */
+__attribute__((warn_unused_result)) int
+core_dir_set_staff_status(struct core_directory *dir, const char *id, const char *status);
 /* A case moved from FROM (may be NULL) to TO (may be NULL): counts follow. */
 void core_dir_count_move(struct core_directory *dir, const char *from, const char *to);
 

@@ -99,18 +99,7 @@ json_t *lwf_to_json(lua_State *L, int idx, const char *path, bool object, char *
 void lwf_push_json(lua_State *L, const json_t *v);
 
 /* dates.c */
-#define LWF_DAY 86400
-int64_t lwf_floor_div(int64_t a, int64_t b);
-int64_t lwf_days_from_civil(int64_t y, int m, int d);
-void lwf_civil_from_days(int64_t days, int64_t *y, int *m, int *d);
-/* "YYYY-MM-DD" (exactly) to days since 1970-01-01. Returns 0, or -1 for anything else. */
-int lwf_parse_ymd(const char *s, size_t len, int64_t *days) __attribute__((warn_unused_result));
-/* DAYS plus MONTHS calendar months, the day clamped to the last of the month (Jan 31 + 1 month
- * = Feb 28 or 29). Returns 0, or -1 when the result is outside the years 1..9999. */
-int lwf_add_months(int64_t days, int64_t months, int64_t *out) __attribute__((warn_unused_result));
-/* Whole years at NOW (Unix seconds) of a person born on BIRTH (days): the largest n with
- * birthday n (as lwf_add_months gives it) on or before the day of NOW. */
-int64_t lwf_age(int64_t birth, int64_t now);
+#include "util/civil.h"
 void lwf_date_open(lua_State *L);                    /* pushes the `date` table */
 void lwf_push_birthday(lua_State *L, int64_t birth); /* pushes citizen.birthday */
 

@@ -700,7 +700,7 @@ static void push_citizen(lua_State *L, const struct lwf_run *r)
 	if (r->has_birth) {
 		lua_pushstring(L, c->birth_date);
 		lua_setfield(L, -2, "birth_date");
-		lua_pushinteger(L, lwf_age(r->birth, c->now));
+		lua_pushinteger(L, og_age(r->birth, c->now));
 		lua_setfield(L, -2, "age");
 		lwf_push_birthday(L, r->birth);
 		lua_setfield(L, -2, "birthday");
@@ -853,7 +853,7 @@ int lwf_run(struct lwf_workflow *wf, const struct lwf_case_view *c, const struct
 		goto out;
 	}
 	if (c->birth_date) {
-		if (lwf_parse_ymd(c->birth_date, strlen(c->birth_date), &r.birth) != 0) {
+		if (og_parse_ymd(c->birth_date, strlen(c->birth_date), &r.birth) != 0) {
 			snprintf(err, errlen,
 				 "case %lld: the citizen's birth date '%.40s' is not a "
 				 "date (YYYY-MM-DD)",

@@ -8,9 +8,9 @@
 
 PGconn *cli_connect(const struct cfg *cfg)
 {
-	const char *keys[] = {"dbname", "application_name", "options", NULL};
-	const char *values[] = {cfg_conninfo(cfg), "overgang",
-				"-c search_path=overgang -c TimeZone=UTC", NULL};
+	/* The operator's conninfo comes last and wins; `options` stays theirs (PGOPTIONS). */
+	const char *keys[] = {"application_name", "dbname", NULL};
+	const char *values[] = {"overgang", cfg_conninfo(cfg), NULL};
 	PGconn *conn = PQconnectdbParams(keys, values, 1);
 	if (conn == NULL) {
 		fprintf(stderr, "overgang: out of memory\n");
@@ -22,6 +22,8 @@ PGconn *cli_connect(const struct cfg *cfg)
 		PQfinish(conn);
 		return NULL;
 	}
+	PQclear(PQexec(conn, "SELECT set_config('search_path', 'overgang, public', false),"
+			     " set_config('TimeZone', 'UTC', false)"));
 	return conn;
 }
 

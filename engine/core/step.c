@@ -420,6 +420,8 @@ static int cmd_outbox(struct apply *a, const json_t *cmd)
 	 * else unique to this command of this event. */
 	char idem[160];
 	const char *key = str(cmd, "key");
+	if (key && strlen(key) > 100)
+		return refuse(a, "outbox: 'key' is longer than 100 characters");
 	if (key)
 		snprintf(idem, sizeof idem, "case:%lld:%s", (long long)a->c->id, key);
 	else

@@ -22,6 +22,7 @@ struct worker {
 	struct store_conn *conn;
 	int index;
 	bool busy;   /* a batch is in flight */
+	bool txn;    /* the claiming transaction is open on the connection */
 	bool wake;   /* woken while busy: claim again before going idle */
 	int isolate; /* after a failed write: claims one event at a time, this many more */
 	PGresult *claimed;
@@ -39,6 +40,7 @@ struct runner {
 	struct store_conn *control;
 	struct event *wake_timer, *overdue_timer, *sweep_timer;
 	bool next_due_asked;
+	bool next_due_again; /* asked again while the answer was on its way */
 	bool stopping;
 	struct core_directory *dir;
 	int64_t dir_version;
@@ -67,6 +69,11 @@ static void wake_all(struct runner *r)
 
 static void batch_over(struct worker *w, bool claim_again)
 {
+	if (w->txn) {
+		/* give the claimed cases back at once, whatever went wrong */
+		store_conn_exec(w->conn, "ROLLBACK");
+		w->txn = false;
+	}
 	PQclear(w->claimed);
 	w->claimed = NULL;
 	w->busy = false;
@@ -84,10 +91,29 @@ static void on_retry(evutil_socket_t fd, short what, void *arg) { start_batch(ar
 
 static void worker_idle(struct worker *w) { ask_next_due(w->r); }
 
-static void on_written(int rc, const char *error, void *arg)
+/* Where a step's error points ("counter.lua:12"), for the log: the message itself stays in
+ * the database, as it may quote what a workflow put in it. */
+static void error_location(const char *error, char *out, size_t len)
+{
+	const char *colon = strchr(error, ':');
+	size_t n = 0;
+	if (colon && colon > error && strncmp(colon - 4, ".lua", 4) == 0) {
+		const char *end = colon + 1;
+		while (*end >= '0' && *end <= '9')
+			end++;
+		n = (size_t)(end - error);
+	}
+	if (n >= len)
+		n = len - 1;
+	memcpy(out, error, n);
+	out[n] = '\0';
+}
+
+static void on_written(int rc, const char *error, bool transient, void *arg)
 {
 	struct worker *w = arg;
 	struct runner *r = w->r;
+	w->txn = false; /* committed or rolled back */
 	int n = PQntuples(w->claimed);
 	double end = og_monotonic_seconds();
 	og_debug(json_pack("{s:i,s:i,s:f,s:f,s:f}", "worker", w->index, "events", n, "claim_ms",
@@ -106,8 +132,13 @@ static void on_written(int rc, const char *error, void *arg)
 	}
 	const char *failed[] = {"failed"};
 	og_metrics_add(r->m_batches, failed, 1);
-	if (store_conn_is_up(w->conn))
-		store_conn_exec(w->conn, "ROLLBACK");
+	if (transient) {
+		og_warn(json_pack("{s:s,s:i,s:i}", "error", error, "events", n, "worker", w->index),
+			"a batch was not written (the database was busy or went away); retrying "
+			"it");
+		batch_over(w, true);
+		return;
+	}
 	og_warn(json_pack("{s:s,s:i,s:i}", "error", error, "events", n, "worker", w->index),
 		"a batch could not be written; retrying its events one at a time");
 	if (n == 1 && w->isolate > 0 && store_conn_is_up(w->conn)) {
@@ -121,7 +152,8 @@ static void on_written(int rc, const char *error, void *arg)
 				<< (attempts < 12 ? attempts - 1 : 11);
 		if (b && store_batch_failed(b, case_id, event_id, error, delay, stuck) == 0) {
 			store_conn_exec(w->conn, "BEGIN");
-			w->isolate--;
+			w->txn = true;
+			w->isolate = 0; /* this event is dealt with */
 			store_batch_write(w->conn, b, on_written, w);
 			return;
 		}
@@ -147,7 +179,8 @@ static void run_steps(struct worker *w)
 		int64_t case_id = atoll(PQgetvalue(res, i, CLAIM_CASE_ID));
 		int64_t now = atoll(PQgetvalue(res, i, CLAIM_NOW));
 		struct core_case c = {0};
-		json_t *payload = json_loads(PQgetvalue(res, i, CLAIM_PAYLOAD), 0, NULL);
+		json_error_t jerr;
+		json_t *payload = json_loads(PQgetvalue(res, i, CLAIM_PAYLOAD), 0, &jerr);
 		struct core_event ev = {
 			.id = atoll(PQgetvalue(res, i, CLAIM_EVENT_ID)),
 			.type = PQgetvalue(res, i, CLAIM_TYPE),
@@ -161,8 +194,11 @@ static void run_steps(struct worker *w)
 		const char *compile_error = NULL;
 		struct lwf_workflow *wf =
 			run_registry_get(r->registry, name, version, &compile_error);
-		if (!fx_ready || payload == NULL) {
+		if (!fx_ready) {
 			snprintf(err, sizeof err, "out of memory");
+		} else if (payload == NULL) {
+			snprintf(err, sizeof err, "the event's payload cannot be read: %s",
+				 jerr.text);
 		} else if (wf == NULL) {
 			snprintf(err, sizeof err, "workflow %s v%d cannot run: %s", name, version,
 				 compile_error ? compile_error : "it is not deployed");
@@ -197,10 +233,14 @@ static void run_steps(struct worker *w)
 			bool stuck = attempts >= r->cfg->engine_max_attempts;
 			int64_t delay = (int64_t)r->cfg->engine_retry_base_ms
 					<< (attempts < 12 ? attempts - 1 : 11);
+			char where[160];
+			error_location(err, where, sizeof where);
 			og_warn(json_pack("{s:I,s:I,s:s,s:i,s:b,s:s}", "case", (json_int_t)case_id,
 					  "event", (json_int_t)ev.id, "type", ev.type, "attempt",
-					  attempts, "stuck", stuck, "error", err),
-				stuck ? "a step failed again; the case is stuck" : "a step failed");
+					  attempts, "stuck", stuck, "at", where),
+				stuck ? "a step failed again; the case is stuck (see overgang case "
+					"show)"
+				      : "a step failed (see overgang case show)");
 			rc = store_batch_failed(b, case_id, ev.id, err, delay, stuck);
 			result = "failed";
 		}
@@ -219,8 +259,6 @@ static void run_steps(struct worker *w)
 oom:
 	store_batch_free(b);
 	og_error(NULL, "out of memory running a batch");
-	if (store_conn_is_up(w->conn))
-		store_conn_exec(w->conn, "ROLLBACK");
 	batch_over(w, false);
 }
 
@@ -326,8 +364,8 @@ static void on_claimed(struct store_conn *conn, const PGresult *res, void *arg)
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		og_error(json_pack("{s:s}", "error", PQresultErrorMessage(res)),
 			 "claiming events failed");
-		store_conn_exec(w->conn, "ROLLBACK");
-		w->busy = false;
+		w->wake = false;
+		batch_over(w, false);
 		struct timeval tv = {CLAIM_ERROR_DELAY_MS / 1000,
 				     (CLAIM_ERROR_DELAY_MS % 1000) * 1000};
 		evtimer_add(w->retry, &tv);
@@ -335,6 +373,7 @@ static void on_claimed(struct store_conn *conn, const PGresult *res, void *arg)
 	}
 	if (PQntuples(res) == 0) {
 		store_conn_exec(w->conn, "COMMIT");
+		w->txn = false;
 		batch_over(w, false);
 		return;
 	}
@@ -342,7 +381,6 @@ static void on_claimed(struct store_conn *conn, const PGresult *res, void *arg)
 	store_conn_exec(w->conn, store_claim_plan_reset_sql);
 	w->claimed = PQcopyResult(res, PG_COPYRES_ATTRS | PG_COPYRES_TUPLES);
 	if (w->claimed == NULL) {
-		store_conn_exec(w->conn, "ROLLBACK");
 		batch_over(w, false);
 		return;
 	}
@@ -373,23 +411,30 @@ static void start_batch(struct worker *w)
 	snprintf(limit, sizeof limit, "%d", w->isolate > 0 ? 1 : w->r->cfg->engine_batch_size);
 	const char *params[] = {limit};
 	store_conn_exec(w->conn, "BEGIN");
+	w->txn = true;
 	store_conn_exec(w->conn, store_claim_plan_sql);
 	if (store_conn_query(w->conn, store_claim_sql, 1, params, on_claimed, w) != 0)
-		w->busy = false;
+		w->busy = w->txn = false; /* the connection went; on_up starts again */
 }
 
 static void on_worker_up(struct store_conn *conn, void *arg)
 {
 	struct worker *w = arg;
-	/* Worker statements are short; JIT compiling them costs far more than running them. */
+	/* Worker statements are short; JIT compiling them costs far more than running them. And
+	 * nothing a worker does may hang on a lock or a statement for long while it holds its
+	 * claimed cases: such a batch fails (transiently) and is tried again. */
 	store_conn_exec(conn, "SELECT set_config('TimeZone', 'UTC', false),"
-			      " set_config('jit', 'off', false)");
+			      " set_config('jit', 'off', false),"
+			      " set_config('statement_timeout', '60s', false),"
+			      " set_config('lock_timeout', '10s', false),"
+			      " set_config('idle_in_transaction_session_timeout', '60s', false)");
 	start_batch(w);
 }
 
 static void on_worker_down(struct store_conn *conn, const char *why, void *arg)
 {
 	struct worker *w = arg;
+	w->txn = false; /* PostgreSQL rolled it back */
 	og_debug(json_pack("{s:i,s:s}", "worker", w->index, "reason", why),
 		 "worker connection lost");
 }
@@ -402,11 +447,18 @@ static void on_next_due(struct store_conn *conn, const PGresult *res, void *arg)
 {
 	struct runner *r = arg;
 	r->next_due_asked = false;
+	if (r->next_due_again) {
+		r->next_due_again = false;
+		ask_next_due(r); /* a worker went idle since this question was asked */
+		return;
+	}
 	double seconds = IDLE_RECHECK_SECONDS;
 	if (res && PQresultStatus(res) == PGRES_TUPLES_OK && !PQgetisnull(res, 0, 0)) {
-		double s = atof(PQgetvalue(res, 0, 0));
+		/* a little after the due time, never sooner than 10 ms: a timer fired at the due
+		 * time itself could otherwise find the database's clock a moment short of it */
+		double s = atof(PQgetvalue(res, 0, 0)) + 0.002;
 		if (s < seconds)
-			seconds = s < 0.001 ? 0.001 : s;
+			seconds = s < 0.01 ? 0.01 : s;
 	}
 	struct timeval tv = {(time_t)seconds, (suseconds_t)((seconds - (time_t)seconds) * 1e6)};
 	evtimer_del(r->wake_timer);
@@ -415,7 +467,11 @@ static void on_next_due(struct store_conn *conn, const PGresult *res, void *arg)
 
 static void ask_next_due(struct runner *r)
 {
-	if (r->next_due_asked || r->stopping || !store_conn_is_up(r->control))
+	if (r->next_due_asked) {
+		r->next_due_again = true;
+		return;
+	}
+	if (r->stopping || !store_conn_is_up(r->control))
 		return;
 	if (store_conn_query(r->control, store_next_due_sql, 0, NULL, on_next_due, r) == 0)
 		r->next_due_asked = true;
@@ -464,7 +520,7 @@ static void on_sweep_timer(evutil_socket_t fd, short what, void *arg)
 static void on_control_up(struct store_conn *conn, void *arg)
 {
 	struct runner *r = arg;
-	r->next_due_asked = false;
+	r->next_due_asked = r->next_due_again = false;
 	store_conn_exec(conn, "LISTEN overgang_events");
 	on_sweep_timer(-1, 0, r);
 	on_overdue_timer(-1, 0, r);

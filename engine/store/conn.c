@@ -170,6 +170,9 @@ static void on_io_connecting(struct store_conn *c)
 	c->state = CONN_UP;
 	c->backoff_ms = c->backoff_min_ms;
 	watch(c, EV_READ);
+	/* The schema first on the path, set here rather than in `options`, which is the
+	 * operator's to use (PGOPTIONS, conninfo). */
+	store_conn_exec(c, "SELECT set_config('search_path', 'overgang, public', false)");
 	if (c->cb.on_up)
 		c->cb.on_up(c, c->cb.arg);
 	pump(c);
@@ -184,11 +187,13 @@ static void on_io(evutil_socket_t fd, short what, void *arg)
 		on_io_up(c, what);
 }
 
-/* Watches the connection's socket for WHAT; the socket may change while connecting. */
+/* Watches the connection's socket for WHAT. While connecting, libpq may close its socket and
+ * open another that gets the same number (trying the next host of a list): the event is made
+ * anew every time then, as epoll forgets a closed descriptor. */
 static void watch(struct store_conn *c, short what)
 {
 	int fd = PQsocket(c->pg);
-	if (c->io && fd == c->fd && what == c->io_what)
+	if (c->io && fd == c->fd && what == c->io_what && c->state == CONN_UP)
 		return;
 	if (c->io) {
 		event_free(c->io);
@@ -223,8 +228,16 @@ static void on_notice(void *arg, const PGresult *res)
 
 static void conn_connect(struct store_conn *c)
 {
-	const char *keys[] = {"dbname", "application_name", "options", NULL};
-	const char *values[] = {c->conninfo, c->app_name, "-c search_path=overgang", NULL};
+	/* Defaults first: what the operator's conninfo says comes after them and wins. TCP
+	 * keepalives notice a server that vanished without a word within a minute or so. */
+	const char *keys[] = {"keepalives",
+			      "keepalives_idle",
+			      "keepalives_interval",
+			      "keepalives_count",
+			      "application_name",
+			      "dbname",
+			      NULL};
+	const char *values[] = {"1", "30", "10", "3", c->app_name, c->conninfo, NULL};
 	c->pg = PQconnectStartParams(keys, values, 1);
 	if (c->pg == NULL) {
 		conn_down(c, "out of memory");

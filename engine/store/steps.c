@@ -8,11 +8,11 @@
 
 const char store_claim_sql[] =
 	"SELECT e.id, e.case_id, e.type, e.payload::text,"
-	"       extract(epoch FROM e.due_at)::bigint, e.attempts,"
+	"       floor(extract(epoch FROM e.due_at))::bigint, e.attempts,"
 	"       c.workflow_name, c.workflow_version, c.phase, c.state::text, c.status,"
 	"       c.tovholder, c.tovholder_department, c.revision, c.citizen_id,"
 	"       ci.birth_date::text, ci.attributes::text,"
-	"       extract(epoch FROM now())::bigint,"
+	"       floor(extract(epoch FROM now()))::bigint,"
 	"       (SELECT version FROM directory_version),"
 	"       extract(epoch FROM e.created_at)"
 	"  FROM event e"
@@ -25,7 +25,7 @@ const char store_claim_sql[] =
 	"                      AND p.due_at <= now() AND (p.due_at, p.id) < (e.due_at, e.id))"
 	" ORDER BY e.due_at, e.id"
 	" LIMIT $1"
-	" FOR UPDATE OF e, c SKIP LOCKED";
+	" FOR NO KEY UPDATE OF e, c SKIP LOCKED";
 
 const char store_claim_plan_sql[] =
 	"SELECT set_config('enable_seqscan', 'off', true), set_config('enable_sort', 'off', true),"
@@ -56,9 +56,11 @@ const char store_workflow_sources_sql[] =
 
 const char store_next_due_sql[] =
 	"SELECT extract(epoch FROM least("
-	"  (SELECT min(due_at) FROM event WHERE status = 'pending' AND due_at > now()),"
-	"  (SELECT min(retry_at) FROM event WHERE status = 'pending' AND retry_at > now())) - "
-	"now())";
+	"  (SELECT min(due_at) FROM event"
+	"    WHERE status = 'pending' AND due_at > clock_timestamp() - interval '1 second'),"
+	"  (SELECT min(retry_at) FROM event"
+	"    WHERE status = 'pending' AND retry_at > clock_timestamp() - interval '1 second'))"
+	"  - clock_timestamp())";
 
 const char store_overdue_sql[] =
 	"WITH overdue AS ("
@@ -149,8 +151,9 @@ static const struct {
 	[DOC_CANCEL_TIMERS] =
 		{"cancelling timers",
 		 "UPDATE event e SET status = 'cancelled', done_at = clock_timestamp()"
-		 "  FROM jsonb_to_recordset($1::jsonb) AS x(case_id bigint, key text)"
-		 " WHERE e.case_id = x.case_id AND e.timer_key = x.key"
+		 "  FROM jsonb_to_recordset($1::jsonb) AS x(case_id bigint, key text,"
+		 "                                           event_id bigint)"
+		 " WHERE e.case_id = x.case_id AND e.timer_key = x.key AND e.id <> x.event_id"
 		 "   AND e.status = 'pending'",
 		 false},
 	[DOC_CANCEL_TASKS] = {"cancelling tasks",
@@ -265,6 +268,7 @@ struct store_batch {
 	void *arg;
 	int pending;     /* statements not yet answered */
 	char error[512]; /* the first failure */
+	bool transient;  /* a failure worth retrying as it is (deadlock, lost connection) */
 };
 
 struct store_batch *store_batch_new(void)
@@ -315,14 +319,16 @@ int store_batch_done(struct store_batch *b, const struct core_case *c, const str
 	size_t i;
 	json_t *key;
 	json_array_foreach (fx->cancel_timers, i, key) {
-		if (json_array_append_new(
-			    b->docs[DOC_CANCEL_TIMERS],
-			    json_pack("{s:I,s:O}", "case_id", (json_int_t)c->id, "key", key)))
+		if (json_array_append_new(b->docs[DOC_CANCEL_TIMERS],
+					  json_pack("{s:I,s:O,s:I}", "case_id", (json_int_t)c->id,
+						    "key", key, "event_id", (json_int_t)ev->id)))
 			return -1;
 	}
 	char by[200];
 	snprintf(by, sizeof by, "workflow %s v%d", c->workflow_name, c->workflow_version);
 	json_t *history = json_deep_copy(fx->tovholder_changes);
+	if (history == NULL)
+		return -1; /* never a tovholder change without its history row */
 	json_t *change;
 	json_array_foreach (history, i, change)
 		json_object_set_new(change, "by_whom", json_string(by));
@@ -370,45 +376,83 @@ struct statement_ctx {
 	size_t expected;
 };
 
-static void finish(struct store_batch *b)
+static bool transient_state(const char *state)
 {
-	if (--b->pending > 0)
+	/* serialization failure, deadlock, lock not available: try again, not the step's fault */
+	return state && (strncmp(state, "40", 2) == 0 || strcmp(state, "55P03") == 0);
+}
+
+/* Only the server's primary message goes into an error: its DETAIL may quote row values. */
+static void set_error(struct store_batch *b, const char *what, const PGresult *res)
+{
+	if (b->error[0])
 		return;
+	if (res == NULL) {
+		snprintf(b->error, sizeof b->error, "%s: the database connection was lost", what);
+		b->transient = true;
+		return;
+	}
+	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	snprintf(b->error, sizeof b->error, "%s: %s (SQLSTATE %s)", what,
+		 msg ? msg : "the database refused it", state ? state : "?");
+	b->transient = transient_state(state);
+}
+
+static void done(struct store_batch *b)
+{
 	store_batch_fn fn = b->fn;
 	void *arg = b->arg;
+	bool transient = b->transient;
 	char error[sizeof b->error];
 	memcpy(error, b->error, sizeof error);
 	store_batch_free(b);
-	fn(error[0] ? -1 : 0, error[0] ? error : NULL, arg);
+	fn(error[0] ? -1 : 0, error[0] ? error : NULL, transient, arg);
+}
+
+static void on_commit(struct store_conn *conn, const PGresult *res, void *arg)
+{
+	struct store_batch *b = arg;
+	if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK)
+		set_error(b, "committing", res);
+	else if (strcmp(PQcmdStatus((PGresult *)res), "COMMIT") != 0)
+		snprintf(b->error, sizeof b->error, "committing: the transaction was rolled back");
+	done(b);
+}
+
+/* Every statement has answered: commit only when each did what it had to. The checks are
+ * made here, before COMMIT is sent, so a batch reported as failed was never committed. */
+static void all_answered(struct store_conn *conn, struct store_batch *b)
+{
+	if (b->error[0] == '\0' && store_conn_query(conn, "COMMIT", 0, NULL, on_commit, b) == 0)
+		return;
+	if (b->error[0] == '\0') {
+		snprintf(b->error, sizeof b->error, "committing: the database connection was lost");
+		b->transient = true;
+	}
+	store_conn_exec(conn, "ROLLBACK");
+	done(b);
 }
 
 static void on_statement(struct store_conn *conn, const PGresult *res, void *arg)
 {
 	struct statement_ctx *s = arg;
 	struct store_batch *b = s->b;
-	if (b->error[0] == '\0') {
-		const char *what = s->doc < NDOCS ? statements[s->doc].what : "committing";
-		if (res == NULL) {
-			snprintf(b->error, sizeof b->error, "%s: the database connection was lost",
-				 what);
-		} else if (PQresultStatus(res) != PGRES_COMMAND_OK &&
-			   PQresultStatus(res) != PGRES_TUPLES_OK) {
-			snprintf(b->error, sizeof b->error, "%s: %s", what,
-				 PQresultErrorMessage(res));
-		} else if (s->doc == NDOCS && strcmp(PQcmdStatus((PGresult *)res), "COMMIT") != 0) {
-			snprintf(b->error, sizeof b->error,
-				 "committing: the transaction was rolled back");
-		} else if (s->doc < NDOCS && statements[s->doc].count_must_match &&
-			   (size_t)atol(PQcmdTuples((PGresult *)res)) != s->expected) {
-			snprintf(b->error, sizeof b->error,
-				 "%s: %s rows changed where %zu were expected (a case or event "
-				 "changed "
-				 "under the step)",
-				 what, PQcmdTuples((PGresult *)res), s->expected);
-		}
+	const char *what = statements[s->doc].what;
+	if (res == NULL ||
+	    (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)) {
+		set_error(b, what, res);
+	} else if (statements[s->doc].count_must_match && b->error[0] == '\0' &&
+		   (size_t)atol(PQcmdTuples((PGresult *)res)) != s->expected) {
+		snprintf(b->error, sizeof b->error,
+			 "%s: %s rows changed where %zu were expected (a case or event changed "
+			 "under "
+			 "the step)",
+			 what, PQcmdTuples((PGresult *)res), s->expected);
 	}
 	free(s);
-	finish(b);
+	if (--b->pending == 0)
+		all_answered(conn, b);
 }
 
 void store_batch_write(struct store_conn *conn, struct store_batch *b, store_batch_fn fn, void *arg)
@@ -416,12 +460,12 @@ void store_batch_write(struct store_conn *conn, struct store_batch *b, store_bat
 	b->fn = fn;
 	b->arg = arg;
 	b->pending = 1; /* held until every statement is queued */
-	for (int i = 0; i <= NDOCS; i++) {
-		if (i < NDOCS && json_array_size(b->docs[i]) == 0)
+	for (int i = 0; i < NDOCS; i++) {
+		if (json_array_size(b->docs[i]) == 0)
 			continue;
 		struct statement_ctx *s = calloc(1, sizeof *s);
-		char *text = i < NDOCS ? json_dumps(b->docs[i], JSON_COMPACT) : NULL;
-		if (s == NULL || (i < NDOCS && text == NULL)) {
+		char *text = json_dumps(b->docs[i], JSON_COMPACT);
+		if (s == NULL || text == NULL) {
 			free(s);
 			free(text);
 			if (b->error[0] == '\0')
@@ -431,21 +475,22 @@ void store_batch_write(struct store_conn *conn, struct store_batch *b, store_bat
 		}
 		s->b = b;
 		s->doc = i;
-		s->expected = i < NDOCS ? json_array_size(b->docs[i]) : 0;
+		s->expected = json_array_size(b->docs[i]);
 		const char *params[] = {text};
 		b->pending++;
-		int rc = i < NDOCS ? store_conn_query(conn, statements[i].sql, 1, params,
-						      on_statement, s)
-				   : store_conn_query(conn, "COMMIT", 0, NULL, on_statement, s);
+		int rc = store_conn_query(conn, statements[i].sql, 1, params, on_statement, s);
 		free(text);
 		if (rc != 0) {
 			b->pending--;
 			free(s);
-			if (b->error[0] == '\0')
+			if (b->error[0] == '\0') {
 				snprintf(b->error, sizeof b->error,
 					 "the database connection was lost");
+				b->transient = true;
+			}
 			break;
 		}
 	}
-	finish(b);
+	if (--b->pending == 0)
+		all_answered(conn, b);
 }

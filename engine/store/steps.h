@@ -55,7 +55,9 @@ store_directory_from(const PGresult *res);
 /* Workflow sources: $1 a JSON array of {name, version}; columns name, version, source. */
 extern const char store_workflow_sources_sql[];
 
-/* Seconds until the next pending event falls due (timers, retries), NULL if none. */
+/* Seconds until the next pending event falls due (timers, retries), NULL if none. Events
+ * that fell due within the last second count too (negative): a timer may fire a moment before
+ * the database's clock reaches the due time. */
 extern const char store_next_due_sql[];
 
 /* Overdue tasks: marks them notified and gives each case a task_overdue event. */
@@ -85,11 +87,13 @@ __attribute__((warn_unused_result)) int store_batch_failed(struct store_batch *b
 /* Steps recorded, done and failed. */
 int store_batch_count(const struct store_batch *b);
 
-/* Queues the statements that write B and then COMMIT on CONN, inside the transaction that
- * claimed the events. Takes B. FN runs once: RC 0 when committed; -1 with ERROR when a
- * statement failed or the connection was lost (the transaction is then rolled back or gone,
- * and nothing of B was written). */
-typedef void (*store_batch_fn)(int rc, const char *error, void *arg);
+/* Queues the statements that write B on CONN, inside the transaction that claimed the events;
+ * when every one has answered as it must, COMMIT, else ROLLBACK. Takes B. FN runs once: RC 0
+ * when committed; -1 with ERROR when a statement failed or the connection was lost: then
+ * nothing of B was written and the transaction is over. TRANSIENT says the failure was not the
+ * steps' doing (a deadlock, a lost connection): the same batch may simply be tried again.
+ * ERROR holds the server's primary message only, never its DETAIL (which may quote rows). */
+typedef void (*store_batch_fn)(int rc, const char *error, bool transient, void *arg);
 void store_batch_write(struct store_conn *conn, struct store_batch *b, store_batch_fn fn,
 		       void *arg);
 

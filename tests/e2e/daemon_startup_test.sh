@@ -53,6 +53,15 @@ if out=$(timeout 20 "$OVERGANGD" -c "$TEST_TMP/d.conf" 2>&1); then fail "ran on 
 assert_eq 1 "$rc" "exit status on a newer schema"
 assert_contains "$out" "the database schema is at version $((known + 1)), newer than this build knows ($known)" "newer schema message"
 
+step "a conninfo with two hosts, the first dead: the daemon connects to the second"
+new_db 4
+port=$(free_port)
+printf '[daemon]\nlisten = 127.0.0.1:%s\n[database]\nconninfo = host=127.0.0.1,127.0.0.1 port=%s,%s dbname=%s user=postgres\ncheck_interval = 200ms\n' \
+  "$port" "$(free_port)" "$PGPORT" "$PGDATABASE" >"$TEST_TMP/multi.conf"
+start_daemon "$TEST_TMP/multi.conf"
+wait_for 10 status_is 200 "http://127.0.0.1:$port/readyz" || fail "not ready with a second host: $(curl -s http://127.0.0.1:$port/readyz)"
+kill -TERM $pid; wait $pid || fail "exit status after SIGTERM was $?"
+
 step "an empty database: not ready until 'overgang migrate', then ready without a restart"
 new_empty_db 3
 port=$(free_port)

@@ -32,6 +32,13 @@ assert_eq "1" "$(sql "SELECT state->>'rang' FROM overgang.cases WHERE id = ${ids
 assert_eq "done|1" "$(sql "SELECT status, attempts FROM overgang.event WHERE case_id = ${ids[0]} AND type = 'ring'")" "its event"
 assert_eq "" "$(sql "SELECT state->>'rang' FROM overgang.cases WHERE id = ${ids[1]}")" "the cancelled timer never fired"
 
+step "a timer that sets itself again under its own key fires each time, once"
+send "${ids[0]}" recur
+wait_for 10 bash -c "[ \"\$(psql -qAtX -c \"SELECT state->>'recur' FROM overgang.cases WHERE id = ${ids[0]}\")\" = 3 ]" ||
+  fail "the recurring timer stopped at $(sql "SELECT state->>'recur' FROM overgang.cases WHERE id = ${ids[0]}")"
+assert_eq "3|0" "$(sql "SELECT count(*) FILTER (WHERE status = 'done' AND attempts = 1), count(*) FILTER (WHERE status <> 'done') FROM overgang.event WHERE case_id = ${ids[0]} AND type = 'recur'")" "recur events done once each, none cancelled"
+grep -q "a batch could not be written" "$TEST_TMP/d2.log" && fail "a batch failed: $(grep 'a batch' "$TEST_TMP/d2.log" | head -2)"
+
 step "an overdue task gives exactly one task_overdue event"
 send "${ids[2]}" overdue_task
 wait_for 10 bash -c "[ \"\$(psql -qAtX -c \"SELECT state->>'overdue_seen' FROM overgang.cases WHERE id = ${ids[2]}\")\" = 1 ]" ||

@@ -121,6 +121,7 @@ CREATE TABLE event (
 );
 CREATE INDEX event_due ON event (due_at, id) WHERE status = 'pending';
 CREATE INDEX event_case_pending ON event (case_id, due_at, id) WHERE status = 'pending';
+CREATE INDEX event_retry ON event (retry_at) WHERE status = 'pending' AND retry_at IS NOT NULL;
 CREATE INDEX event_case_timer ON event (case_id, timer_key) WHERE status = 'pending' AND timer_key IS NOT NULL;
 
 -- Wakes the daemons (LISTEN overgang_events) when events arrive.

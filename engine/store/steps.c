@@ -232,7 +232,7 @@ static const struct {
 		      "       commands = x.commands, attempts = e.attempts + 1, last_error = NULL,"
 		      "       retry_at = NULL"
 		      "  FROM jsonb_to_recordset($1::jsonb) AS x(id bigint, commands jsonb)"
-		      " WHERE e.id = x.id AND e.status = 'pending'",
+		      " WHERE e.id = x.id AND (e.status || '') = 'pending'",
 		      true},
 	[DOC_CLOSED] = {"closing cases",
 			"WITH ev AS ("
@@ -253,7 +253,7 @@ static const struct {
 		 "         retry_at = now() + make_interval(secs => x.delay_ms / 1000.0)"
 		 "    FROM jsonb_to_recordset($1::jsonb) AS x(id bigint, case_id bigint,"
 		 "         error text, delay_ms bigint, stuck boolean)"
-		 "   WHERE e.id = x.id AND e.status = 'pending'"
+		 "   WHERE e.id = x.id AND (e.status || '') = 'pending'"
 		 "  RETURNING x.case_id, x.stuck, x.error)"
 		 " UPDATE cases c SET status = 'stuck', stuck_reason = f.error, updated_at = now()"
 		 "   FROM f WHERE f.stuck AND c.id = f.case_id",

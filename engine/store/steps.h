@@ -43,7 +43,11 @@ enum store_claim_col {
 /* Run in the claiming transaction before store_claim_sql, and the reset after it: the claim
  * must walk the due-event index and join by primary keys. Until autovacuum has analysed a
  * freshly loaded event table the planner would rather join every pending event and sort
- * them: hundreds of milliseconds per claim instead of a few. */
+ * them: hundreds of milliseconds per claim instead of a few. The reset leaves hash and merge
+ * joins off for the rest of the transaction: a batch's writes join its few hundred rows to
+ * their cases and events by primary key, never by scanning a table. (The writes test an
+ * event's status as `status || ''` so the planner does not take the pending-events index for
+ * a lookup by id.) */
 extern const char store_claim_plan_sql[];
 extern const char store_claim_plan_reset_sql[];
 

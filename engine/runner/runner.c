@@ -235,9 +235,10 @@ static void run_steps(struct worker *w)
 					<< (attempts < 12 ? attempts - 1 : 11);
 			char where[160];
 			error_location(err, where, sizeof where);
-			og_warn(json_pack("{s:I,s:I,s:s,s:i,s:b,s:s}", "case", (json_int_t)case_id,
-					  "event", (json_int_t)ev.id, "type", ev.type, "attempt",
-					  attempts, "stuck", stuck, "at", where),
+			og_warn(json_pack("{s:s,s:i,s:s,s:I,s:I,s:s,s:i,s:b}", "workflow", name,
+					  "version", version, "at", where, "case",
+					  (json_int_t)case_id, "event", (json_int_t)ev.id, "type",
+					  ev.type, "attempt", attempts, "stuck", stuck),
 				stuck ? "a step failed again; the case is stuck (see overgang case "
 					"show)"
 				      : "a step failed (see overgang case show)");

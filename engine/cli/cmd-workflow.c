@@ -1,10 +1,13 @@
-/* overgang workflow deploy FILE [--by NAME] | workflow list: deploying workflow versions. */
+/* overgang workflow deploy FILE [--by NAME] | list | diff | migrate: deploying workflow versions,
+ * comparing them, and moving cases between them (the last two in versions.c). */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/tools.h"
+#include "cli/versions.h"
 #include "core/definition.h"
 #include "lua/workflow.h"
 
@@ -18,16 +21,23 @@ static int deploy(const struct cfg *cfg, const char *path, const char *by)
 	PGconn *conn = NULL;
 	PGresult *res = NULL;
 	char *definition = NULL;
-	char err[4096];
-	struct lwf_budget budget = {(size_t)cfg->engine_lua_memory_mib << 20,
-				    (int64_t)cfg->engine_lua_instructions * 1000};
-	struct lwf_workflow *wf = lwf_load(path, source, len, &budget, err, sizeof err);
-	if (wf == NULL) {
-		fprintf(stderr, "%s\n", err);
+	char **departments = NULL;
+	struct lwf_workflow *wf = NULL;
+	struct cli_check_counts counts;
+
+	/* The same check as `overgang check --db`: the departments are the database's. */
+	conn = cli_connect(cfg);
+	bool none;
+	if (conn == NULL || (departments = cli_departments(conn, &none)) == NULL)
 		goto out;
-	}
-	if (strlen(source) != len) {
-		fprintf(stderr, "%s: the file holds a NUL byte\n", path);
+	if (cli_check_source(cfg, path, source, len, none ? NULL : (const char *const *)departments,
+			     stderr, &counts, &wf) != 0)
+		goto out;
+	if (counts.errors > 0 || wf == NULL) {
+		fprintf(stderr,
+			"overgang workflow deploy: %s fails check (%d error%s); nothing was "
+			"deployed\n",
+			path, counts.errors, counts.errors == 1 ? "" : "s");
 		goto out;
 	}
 	const struct lwf_def *def = lwf_def(wf);
@@ -44,9 +54,6 @@ static int deploy(const struct cfg *cfg, const char *path, const char *by)
 	sodium_bin2hex(checksum, sizeof checksum, digest, sizeof digest);
 	snprintf(version, sizeof version, "%d", def->version);
 
-	conn = cli_connect(cfg);
-	if (conn == NULL)
-		goto out;
 	const char *params[] = {def->name, version, def->title, source, checksum, definition, by};
 	res = cli_query(conn, "workflow deploy",
 			"INSERT INTO workflow (name, version, title, source, checksum, definition,"
@@ -82,6 +89,7 @@ out:
 	if (conn)
 		PQfinish(conn);
 	free(definition);
+	cli_strings_free(departments);
 	lwf_free(wf);
 	free(source);
 	return rc;
@@ -141,11 +149,18 @@ static int exec_workflow(const struct cfg *cfg, int argc, char **argv)
 	}
 	if (argc == 2 && strcmp(argv[1], "list") == 0)
 		return list(cfg);
-	fprintf(stderr, "usage: overgang workflow deploy FILE [--by NAME]\n"
-			"       overgang workflow list\n");
+	if (argc >= 2 && strcmp(argv[1], "diff") == 0)
+		return cli_workflow_diff(cfg, argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "migrate") == 0)
+		return cli_workflow_migrate(cfg, argc - 1, argv + 1);
+	fprintf(stderr,
+		"usage: overgang workflow deploy FILE [--by NAME]\n"
+		"       overgang workflow list\n"
+		"       %s\n       %s\n",
+		cli_workflow_diff_usage, cli_workflow_migrate_usage);
 	return 2;
 }
 
 const struct cli_cmd cmd_workflow = {
-	"workflow", "deploy FILE | list",
-	"deploy a workflow version (running cases keep theirs); list versions", exec_workflow};
+	"workflow", "deploy|list|diff|migrate",
+	"deploy (if check passes), list and compare versions; migrate cases", exec_workflow};

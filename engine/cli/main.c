@@ -9,10 +9,15 @@ extern const struct cli_cmd cmd_migrate;
 extern const struct cli_cmd cmd_workflow;
 extern const struct cli_cmd cmd_case;
 extern const struct cli_cmd cmd_sweep;
+extern const struct cli_cmd cmd_check;
+extern const struct cli_cmd cmd_simulate;
+extern const struct cli_cmd cmd_test;
+extern const struct cli_cmd cmd_graph;
 extern const struct cli_cmd cmd_version;
 
 static const struct cli_cmd *const commands[] = {
-	&cmd_migrate, &cmd_workflow, &cmd_case, &cmd_sweep, &cmd_version,
+	&cmd_migrate, &cmd_workflow, &cmd_check, &cmd_simulate, &cmd_test,
+	&cmd_graph,   &cmd_case,     &cmd_sweep, &cmd_version,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

@@ -518,14 +518,27 @@ static void on_sweep_timer(evutil_socket_t fd, short what, void *arg)
 			og_debug(NULL, "start sweep skipped: the database is not connected");
 }
 
+/* Listening: only now can no new event go unnoticed, so only now do the workers look. */
+static void on_listening(struct store_conn *conn, const PGresult *res, void *arg)
+{
+	struct runner *r = arg;
+	if (res == NULL)
+		return; /* lost again; on_control_up comes back here */
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		og_error(json_pack("{s:s}", "error",
+				   PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)),
+			 "cannot LISTEN for new events; relying on the next-due timer");
+	on_sweep_timer(-1, 0, r);
+	on_overdue_timer(-1, 0, r);
+	wake_all(r);
+}
+
 static void on_control_up(struct store_conn *conn, void *arg)
 {
 	struct runner *r = arg;
 	r->next_due_asked = r->next_due_again = false;
-	store_conn_exec(conn, "LISTEN overgang_events");
-	on_sweep_timer(-1, 0, r);
-	on_overdue_timer(-1, 0, r);
-	wake_all(r);
+	if (store_conn_query(conn, "LISTEN overgang_events", 0, NULL, on_listening, r) != 0)
+		og_debug(NULL, "the control connection went before it could LISTEN");
 }
 
 static void on_control_down(struct store_conn *conn, const char *why, void *arg)

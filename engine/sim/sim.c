@@ -352,7 +352,9 @@ static int apply_effects(struct sim *s, const struct core_effects *fx, json_t *c
 		json_object_set_new(t, "status", json_string("open"));
 		json_object_set_new(t, "created", json_integer(s->now));
 		json_object_del(t, "line");
-		if (json_array_append_new(s->tasks, t) || json_array_append(created, t))
+		/* The timeline keeps the task as it was made; the store keeps it current. */
+		if (json_array_append_new(s->tasks, t) ||
+		    json_array_append_new(created, json_deep_copy(t)))
 			return -1;
 	}
 	json_array_foreach (fx->timers, i, x) {
@@ -402,10 +404,13 @@ static int step(struct sim *s, json_t *ev, char *err, size_t errlen)
 	if (line) {
 		json_object_set_new(line, "event", json_string(e.type));
 		json_object_set(line, "payload", json_object_get(ev, "payload"));
-		json_object_set(line, "commands", rc == 0 ? fx.commands : json_array());
-		json_object_set(line, "tasks_created", created ? created : json_array());
-		json_object_set(line, "tovholder_changes",
-				rc == 0 ? fx.tovholder_changes : json_array());
+		/* A failed step changed nothing: its lists are empty. */
+		json_object_set_new(line, "commands",
+				    rc == 0 ? json_incref(fx.commands) : json_array());
+		json_object_set_new(line, "tasks_created",
+				    created ? json_incref(created) : json_array());
+		json_object_set_new(line, "tovholder_changes",
+				    rc == 0 ? json_incref(fx.tovholder_changes) : json_array());
 		if (fx.trace)
 			json_object_set(line, "trace", fx.trace);
 		if (rc != 0)

@@ -45,5 +45,5 @@ assert_contains "$out" "workflow rows are immutable" "the database refuses too"
 step "a workflow file with an error is refused with FILE:LINE"
 printf 'return workflow {\n  name = "x", version = 1, title = "x",\n  phases = { { "a", text = "a", next = { "b" } } },\n  on = {},\n}\n' >"$TEST_TMP/bad.lua"
 if out=$("$OVERGANG" workflow deploy "$TEST_TMP/bad.lua" 2>&1); then fail "a bad workflow was deployed"; fi
-assert_contains "$out" "$TEST_TMP/bad.lua:1:" "file and line"
+assert_contains "$out" "$TEST_TMP/bad.lua:3:42: phase 'a': next phase 'b' is not a phase" "file, line and column"
 daemon_stop d

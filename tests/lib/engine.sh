@@ -16,7 +16,7 @@ seed_directory() {
 write_conf() {
   local file=$1; shift
   {
-    printf '[daemon]\nlisten = 127.0.0.1:%s\nshutdown_timeout = 5s\n' "$(free_port)"
+    printf '[daemon]\nlisten = 127.0.0.1:0\nshutdown_timeout = 5s\n'
     printf '[database]\nconninfo = host=%s port=%s dbname=%s user=%s\nreconnect_max = 500ms\ncheck_interval = 200ms\n' \
       "$PGHOST" "$PGPORT" "$PGDATABASE" "$PGUSER"
     printf '[engine]\n'

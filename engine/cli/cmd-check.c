@@ -1,0 +1,100 @@
+/* overgang check [--departments A,B,... | --db] FILE...: checks workflow files before they are
+ * deployed. Each finding is "FILE:LINE:COL: what is wrong" (warnings "FILE:LINE:COL: warning:
+ * what"); a file with no errors ends with "FILE: ok" (and its number of warnings). Exit status
+ * 1 when any file has an error, 2 on a usage error, else 0. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/tools.h"
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: overgang check [--departments A,B,... | --db] FILE...\n"
+			"  --departments  the departments that exist (else departments are not "
+			"checked)\n"
+			"  --db           read the departments from the configured database\n");
+	return 2;
+}
+
+static int exec_check(const struct cfg *cfg, int argc, char **argv)
+{
+	const char *list = NULL;
+	bool from_db = false, only_files = false;
+	int nfiles = 0;
+	char **files = calloc((size_t)argc, sizeof *files);
+	if (files == NULL)
+		return 1;
+	for (int i = 1; i < argc; i++) {
+		if (only_files || argv[i][0] != '-' || argv[i][1] == '\0') {
+			files[nfiles++] = argv[i];
+		} else if (strcmp(argv[i], "--departments") == 0 && i + 1 < argc && !list) {
+			list = argv[++i];
+		} else if (strcmp(argv[i], "--db") == 0) {
+			from_db = true;
+		} else if (strcmp(argv[i], "--") == 0) {
+			only_files = true;
+		} else {
+			fprintf(stderr, "overgang check: unknown option '%s'\n", argv[i]);
+			nfiles = 0;
+			break;
+		}
+	}
+	if (nfiles == 0 || (list && from_db)) {
+		free(files);
+		return usage();
+	}
+
+	int rc = 0;
+	char **departments = NULL;
+	if (list) {
+		departments = cli_split_list(list);
+	} else if (from_db) {
+		PGconn *conn = cli_connect(cfg);
+		bool none = false;
+		departments = conn ? cli_departments(conn, &none) : NULL;
+		if (conn)
+			PQfinish(conn);
+		if (departments && none) {
+			cli_strings_free(departments);
+			departments = NULL;
+			from_db = false; /* nothing to check against */
+		}
+	}
+	if ((list || from_db) && departments == NULL) {
+		free(files);
+		return 1;
+	}
+	for (int i = 0; i < nfiles; i++) {
+		size_t len;
+		char *source = cli_read_file(files[i], &len);
+		if (source == NULL) {
+			rc = 1;
+			continue;
+		}
+		struct cli_check_counts counts;
+		int checked =
+			cli_check_source(cfg, files[i], source, len,
+					 (const char *const *)departments, stdout, &counts, NULL);
+		free(source);
+		if (checked != 0) {
+			rc = 1;
+			break;
+		}
+		if (counts.errors > 0)
+			rc = 1;
+		else if (counts.warnings > 0)
+			printf("%s: ok, %d warning%s\n", files[i], counts.warnings,
+			       counts.warnings == 1 ? "" : "s");
+		else
+			printf("%s: ok\n", files[i]);
+	}
+	cli_strings_free(departments);
+	free(files);
+	return rc;
+}
+
+const struct cli_cmd cmd_check = {
+	"check", "[OPTIONS] FILE...",
+	"check workflow files: FILE:LINE:COL: what is wrong (luacheck too)", exec_check};

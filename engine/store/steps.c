@@ -20,11 +20,10 @@ const char store_claim_sql[] =
 	"  JOIN citizen ci ON ci.id = c.citizen_id"
 	" WHERE e.status = 'pending' AND e.due_at <= now()"
 	"   AND (e.retry_at IS NULL OR e.retry_at <= now())"
-	/* the case's first due event, found through the per-case index whatever the statistics
-	 * say (a NOT EXISTS here was planned as a walk of all due events once the table had
-	 * been analysed while the queue was empty) */
+	/* the case's first pending event: E is due, so the first is too. Found through the
+	 * per-case index whatever the statistics say; see event_due in migration 0002. */
 	"   AND e.id = (SELECT p.id FROM event p"
-	"                WHERE p.case_id = e.case_id AND p.status = 'pending' AND p.due_at <= now()"
+	"                WHERE p.case_id = e.case_id AND p.status = 'pending'"
 	"                ORDER BY p.case_id, p.due_at, p.id LIMIT 1)"
 	" ORDER BY e.due_at, e.id"
 	" LIMIT $1"

@@ -119,7 +119,12 @@ CREATE TABLE event (
     done_at      timestamptz,
     UNIQUE (case_id, source, idem_key)
 );
-CREATE INDEX event_due ON event (due_at, id) WHERE status = 'pending';
+-- The claim walks event_due in due order and looks up each case's first pending event in
+-- event_case_pending. event_due's extra predicate (due_at IS NOT NULL, true of every row) keeps
+-- the planner from using it for that lookup, which carries no condition on due_at: with
+-- statistics taken while the queue was empty it would otherwise scan every due event for
+-- every candidate (seconds a claim).
+CREATE INDEX event_due ON event (due_at, id) WHERE status = 'pending' AND due_at IS NOT NULL;
 CREATE INDEX event_case_pending ON event (case_id, due_at, id) WHERE status = 'pending';
 CREATE INDEX event_retry ON event (retry_at) WHERE status = 'pending' AND retry_at IS NOT NULL;
 CREATE INDEX event_case_timer ON event (case_id, timer_key) WHERE status = 'pending' AND timer_key IS NOT NULL;

@@ -1,4 +1,5 @@
 #include "core/check.h"
+#include "core/definition.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -285,24 +286,10 @@ static int check_reachable(const struct core_check_input *in, const struct core_
 {
 	const struct lwf_def *def = in->def;
 	bool *seen = calloc(def->nphases ? def->nphases : 1, sizeof *seen);
-	size_t *queue = calloc(def->nphases ? def->nphases : 1, sizeof *queue);
 	int rc = -1;
-	if (seen == NULL || queue == NULL) {
+	if (seen == NULL || core_reachable_phases(def, seen) != 0) {
 		out->oom = true;
 		goto out;
-	}
-	size_t head = 0, tail = 0;
-	seen[0] = true;
-	queue[tail++] = 0;
-	while (head < tail) {
-		const struct lwf_phase *p = &def->phases[queue[head++]];
-		for (size_t k = 0; k < p->nnext; k++) {
-			int j = lwf_phase_index(def, p->next[k]);
-			if (j >= 0 && !seen[j]) {
-				seen[j] = true;
-				queue[tail++] = (size_t)j;
-			}
-		}
 	}
 	rc = 0;
 	for (size_t i = 0; i < def->nphases && rc == 0; i++) {
@@ -317,7 +304,6 @@ static int check_reachable(const struct core_check_input *in, const struct core_
 	}
 out:
 	free(seen);
-	free(queue);
 	return rc;
 }
 

@@ -1,5 +1,7 @@
 #include "core/definition.h"
 
+#include <stdlib.h>
+
 json_t *core_definition_json(const struct lwf_def *def)
 {
 	static const char *const kinds[] = {"manual", "age", "event"};
@@ -35,4 +37,28 @@ fail:
 	json_decref(phases);
 	json_decref(handlers);
 	return NULL;
+}
+
+int core_reachable_phases(const struct lwf_def *def, bool *seen)
+{
+	if (def->nphases == 0)
+		return 0;
+	size_t *queue = calloc(def->nphases, sizeof *queue);
+	if (queue == NULL)
+		return -1;
+	size_t head = 0, tail = 0;
+	seen[0] = true;
+	queue[tail++] = 0;
+	while (head < tail) {
+		const struct lwf_phase *p = &def->phases[queue[head++]];
+		for (size_t k = 0; k < p->nnext; k++) {
+			int j = lwf_phase_index(def, p->next[k]);
+			if (j >= 0 && !seen[j]) {
+				seen[j] = true;
+				queue[tail++] = (size_t)j;
+			}
+		}
+	}
+	free(queue);
+	return 0;
 }

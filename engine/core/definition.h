@@ -4,6 +4,7 @@
 #define OG_CORE_DEFINITION_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "lua/workflow.h"
 
@@ -11,5 +12,10 @@
  *  "event"}, "phases": [{"name", "text", "next": [...]}], "handlers": [...]}.
  * A new reference, NULL when out of memory. */
 json_t *core_definition_json(const struct lwf_def *def);
+
+/* Marks in SEEN (one entry per phase, zeroed by the caller) the phases a case can reach from
+ * the first one through next = { ... }. Returns 0, or -1 when out of memory. */
+__attribute__((warn_unused_result)) int core_reachable_phases(const struct lwf_def *def,
+							      bool *seen);
 
 #endif

@@ -1,4 +1,5 @@
 #include "core/graph.h"
+#include "core/definition.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -58,28 +59,6 @@ static void sb_quoted(struct sb *b, const char *s)
 		else if (*s != '\r')
 			sb_printf(b, "%c", *s);
 	}
-}
-
-static bool reachable(const struct lwf_def *def, bool *seen)
-{
-	size_t *queue = calloc(def->nphases, sizeof *queue);
-	if (queue == NULL)
-		return false;
-	size_t head = 0, tail = 0;
-	seen[0] = true;
-	queue[tail++] = 0;
-	while (head < tail) {
-		const struct lwf_phase *p = &def->phases[queue[head++]];
-		for (size_t k = 0; k < p->nnext; k++) {
-			int j = lwf_phase_index(def, p->next[k]);
-			if (j >= 0 && !seen[j]) {
-				seen[j] = true;
-				queue[tail++] = (size_t)j;
-			}
-		}
-	}
-	free(queue);
-	return true;
 }
 
 static int compare_strings(const void *a, const void *b)
@@ -153,7 +132,7 @@ char *core_graph_dot(const struct lwf_def *def, const struct core_scan *s)
 {
 	struct sb b = {0};
 	bool *seen = calloc(def->nphases ? def->nphases : 1, sizeof *seen);
-	if (seen == NULL || (def->nphases && !reachable(def, seen))) {
+	if (seen == NULL || (def->nphases && core_reachable_phases(def, seen) != 0)) {
 		free(seen);
 		return NULL;
 	}

@@ -414,7 +414,8 @@ static void start_batch(struct worker *w)
 	store_conn_exec(w->conn, "BEGIN");
 	w->txn = true;
 	store_conn_exec(w->conn, store_claim_plan_sql);
-	if (store_conn_query(w->conn, store_claim_sql, 1, params, on_claimed, w) != 0)
+	if (store_conn_query_named(w->conn, "claim", store_claim_sql, 1, params, on_claimed, w) !=
+	    0)
 		w->busy = w->txn = false; /* the connection went; on_up starts again */
 }
 

@@ -21,7 +21,11 @@ struct query {
 	store_result_fn fn;
 	void *arg;
 	enum query_phase phase;
+	const char *name; /* a prepared statement's name (static), NULL for unnamed */
+	bool prepare;     /* this item prepares NAME rather than running it */
 };
+
+#define MAX_PREPARED 32
 
 struct store_conn {
 	struct event_base *base;
@@ -39,7 +43,9 @@ struct store_conn {
 
 	/* Queries in order; those from the head up to `unsent` are on the wire. */
 	struct query *queue, **queue_tail, *unsent;
-	PGresult *last;   /* the last result of the query at the head */
+	PGresult *last;                     /* the last result of the query at the head */
+	const char *prepared[MAX_PREPARED]; /* statement names prepared in this session */
+	int nprepared;
 	char notice[256]; /* the server's last FATAL or PANIC message: why it closed on us */
 };
 
@@ -79,9 +85,14 @@ static void pump(struct store_conn *c)
 	if (c->state != CONN_UP || c->unsent == NULL)
 		return;
 	for (struct query *q = c->unsent; q; q = q->next) {
-		if (!PQsendQueryParams(c->pg, q->sql, q->nparams, NULL,
-				       (const char *const *)q->params, NULL, NULL, 0) ||
-		    !PQpipelineSync(c->pg)) {
+		const char *const *params = (const char *const *)q->params;
+		/* a prepare names no parameter types: the server infers them from the SQL */
+		int ok = q->prepare ? PQsendPrepare(c->pg, q->name, q->sql, 0, NULL)
+			 : q->name  ? PQsendQueryPrepared(c->pg, q->name, q->nparams, params, NULL,
+							  NULL, 0)
+				    : PQsendQueryParams(c->pg, q->sql, q->nparams, NULL, params,
+							NULL, NULL, 0);
+		if (!ok || !PQpipelineSync(c->pg)) {
 			conn_down(c, PQerrorMessage(c->pg));
 			return;
 		}
@@ -299,6 +310,7 @@ static void conn_down(struct store_conn *c, const char *why)
 	}
 	c->queue_tail = &c->queue;
 	c->unsent = NULL;
+	c->nprepared = 0; /* a new session knows no prepared statements */
 	if (c->cb.on_down)
 		c->cb.on_down(c, reason, c->cb.arg);
 }
@@ -356,14 +368,12 @@ bool store_conn_is_up(const struct store_conn *c) { return c->state == CONN_UP; 
 
 bool store_conn_is_busy(const struct store_conn *c) { return c->queue != NULL; }
 
-int store_conn_query(struct store_conn *c, const char *sql, int nparams, const char *const *params,
-		     store_result_fn fn, void *arg)
+static struct query *query_new(const char *sql, int nparams, const char *const *params,
+			       store_result_fn fn, void *arg)
 {
-	if (c->state != CONN_UP)
-		return -1;
 	struct query *q = calloc(1, sizeof *q);
 	if (q == NULL)
-		return -1;
+		return NULL;
 	q->sql = strdup(sql);
 	q->params = calloc((size_t)nparams + 1, sizeof *q->params);
 	if (q->sql == NULL || q->params == NULL)
@@ -378,15 +388,69 @@ int store_conn_query(struct store_conn *c, const char *sql, int nparams, const c
 	q->fn = fn;
 	q->arg = arg;
 	q->phase = QUERY_QUEUED;
+	return q;
+fail:
+	query_free(q);
+	return NULL;
+}
+
+static void enqueue(struct store_conn *c, struct query *q)
+{
 	*c->queue_tail = q;
 	c->queue_tail = &q->next;
 	if (c->unsent == NULL)
 		c->unsent = q;
+}
+
+int store_conn_query(struct store_conn *c, const char *sql, int nparams, const char *const *params,
+		     store_result_fn fn, void *arg)
+{
+	return store_conn_query_named(c, NULL, sql, nparams, params, fn, arg);
+}
+
+static void on_prepared(struct store_conn *c, const PGresult *res, void *arg)
+{
+	const char *name = arg;
+	if (res && PQresultStatus(res) == PGRES_COMMAND_OK)
+		return;
+	/* forget it: the next use prepares it again (the failed use reports the error) */
+	for (int i = 0; i < c->nprepared; i++)
+		if (c->prepared[i] == name)
+			c->prepared[i] = c->prepared[--c->nprepared];
+	if (res)
+		og_warn(json_pack("{s:s,s:s}", "statement", name, "error",
+				  PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)),
+			"preparing a statement failed");
+}
+
+int store_conn_query_named(struct store_conn *c, const char *name, const char *sql, int nparams,
+			   const char *const *params, store_result_fn fn, void *arg)
+{
+	if (c->state != CONN_UP)
+		return -1;
+	bool known = name == NULL;
+	for (int i = 0; !known && i < c->nprepared; i++)
+		known = c->prepared[i] == name;
+	if (!known && c->nprepared == MAX_PREPARED)
+		name = NULL, known = true; /* no room to remember it: run it unnamed */
+	struct query *q = query_new(sql, nparams, params, fn, arg);
+	if (q == NULL)
+		return -1;
+	q->name = name;
+	if (!known) {
+		struct query *p = query_new(sql, 0, NULL, on_prepared, (void *)name);
+		if (p == NULL) {
+			query_free(q);
+			return -1;
+		}
+		p->name = name;
+		p->prepare = true;
+		c->prepared[c->nprepared++] = name;
+		enqueue(c, p);
+	}
+	enqueue(c, q);
 	pump(c);
 	return 0;
-fail:
-	query_free(q);
-	return -1;
 }
 
 static void ignore_result(struct store_conn *c, const PGresult *res, void *arg)

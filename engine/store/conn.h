@@ -50,6 +50,12 @@ __attribute__((warn_unused_result)) int store_conn_query(struct store_conn *conn
 							 int nparams, const char *const *params,
 							 store_result_fn fn, void *arg);
 
+/* The same, as a prepared statement named NAME (a string with static storage, one per SQL
+ * text): prepared once per session, then only bound and run, with no parsing or planning. */
+__attribute__((warn_unused_result)) int
+store_conn_query_named(struct store_conn *conn, const char *name, const char *sql, int nparams,
+		       const char *const *params, store_result_fn fn, void *arg);
+
 /* Queues SQL whose result nobody needs (BEGIN, ROLLBACK, LISTEN, SET). Does nothing while
  * the connection is down: what such a statement would end or set is gone with it. */
 void store_conn_exec(struct store_conn *conn, const char *sql);

@@ -480,7 +480,8 @@ void store_batch_write(struct store_conn *conn, struct store_batch *b, store_bat
 		s->expected = json_array_size(b->docs[i]);
 		const char *params[] = {text};
 		b->pending++;
-		int rc = store_conn_query(conn, statements[i].sql, 1, params, on_statement, s);
+		int rc = store_conn_query_named(conn, statements[i].what, statements[i].sql, 1,
+						params, on_statement, s);
 		free(text);
 		if (rc != 0) {
 			b->pending--;

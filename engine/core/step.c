@@ -439,6 +439,10 @@ static int cmd_close(struct apply *a, const json_t *cmd)
 	if (replace(&a->c->status, "closed") || replace(&a->c->outcome, outcome))
 		return oom(a);
 	a->fx->closed = true;
+	/* a closed case has nothing pending: timers and tasks set earlier in this step are
+	 * dropped, as everything pending from before is cancelled when the close is written */
+	json_array_clear(a->fx->timers);
+	json_array_clear(a->fx->tasks);
 	core_dir_count_move(a->dir, a->c->tovholder, NULL);
 	return 0;
 }

@@ -46,4 +46,11 @@ wait_for 10 bash -c "[ \"\$(psql -qAtX -c \"SELECT state->>'overdue_seen' FROM o
 sleep 1.5 # several more overdue sweeps
 assert_eq "1" "$(sql "SELECT count(*) FROM overgang.event WHERE case_id = ${ids[2]} AND type = 'task_overdue'")" "task_overdue events"
 assert_eq "1" "$(sql "SELECT state->>'overdue_seen' FROM overgang.cases WHERE id = ${ids[2]}")" "handled once"
+step "a closed case takes no more events, and keeps no timer"
+send "${ids[2]}" finish
+wait_drained 10
+assert_eq "closed" "$(sql "SELECT status FROM overgang.cases WHERE id = ${ids[2]}")" "the case closed"
+assert_eq "0" "$(sql "SELECT count(*) FROM overgang.event WHERE case_id = ${ids[2]} AND status = 'pending'")" "pending events of the closed case"
+if out=$(send "${ids[2]}" ring 2>&1); then fail "an event for a closed case was accepted"; fi
+assert_contains "$out" "case ${ids[2]} is closed; it takes no more events" "the refusal"
 daemon_stop d2

@@ -18,10 +18,10 @@ for c in 1 2 3 4 5; do "$OVERGANG" case start --workflow flyt --citizen "$c" >/d
 sql "UPDATE cases SET phase = 'planlaegning' WHERE id IN (2, 5);
      UPDATE cases SET status = 'stuck', stuck_reason = 'boom' WHERE id = 3;
      UPDATE event SET attempts = 5, last_error = 'boom', retry_at = now() + interval '1 hour' WHERE case_id = 3;
-     UPDATE cases SET status = 'closed', closed_at = now() WHERE id = 4;
      INSERT INTO event (case_id, type, source, idem_key, timer_key, due_at)
      SELECT c, t, 'timer', 'timer:test:' || t, t, '2030-01-01'
-       FROM generate_series(1, 5) c, unnest(array['paamindelse', 'gammel_frist']) t"
+       FROM generate_series(1, 5) c, unnest(array['paamindelse', 'gammel_frist']) t;
+     UPDATE cases SET status = 'closed', closed_at = now() WHERE id = 4"
 ev() { sql "SELECT id FROM event WHERE case_id = $1 AND type = '$2'"; }
 
 step "diff between two deployed versions"

@@ -389,6 +389,19 @@ static void test_nothing_may_follow_close(void **state)
 		       "case:close");
 }
 
+static void test_closing_drops_timers_and_tasks_set_before_it(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(apply(f, "[" ASSIGN_BO ",{\"cmd\":\"timer\",\"line\":30,\"event\":"
+				  "\"frist_111\",\"at\":1800000000},{\"cmd\":\"task\",\"line\":31,"
+				  "\"department\":\"tom\",\"title\":\"x\",\"due\":1},{\"cmd\":"
+				  "\"close\",\"line\":32,\"outcome\":\"slut\"}]"),
+			 0);
+	expect_json(f->fx.timers, "[]");
+	expect_json(f->fx.tasks, "[]");
+	assert_true(f->fx.closed);
+}
+
 static void test_an_unknown_command_is_refused(void **state)
 {
 	struct fixture *f = *state;
@@ -452,6 +465,7 @@ int main(void)
 		T(test_goals_and_measures_are_recorded),
 		T(test_outbox_rows_get_stable_idempotency_keys),
 		T(test_nothing_may_follow_close),
+		T(test_closing_drops_timers_and_tasks_set_before_it),
 		T(test_an_unknown_command_is_refused),
 		T(test_cancelling_a_task_created_in_the_same_step_drops_it),
 		T(test_an_unavailable_tovholder_gives_the_department_a_task_by_default),

@@ -20,6 +20,10 @@ return workflow {
     overdue_task = function(case, ev)
       case:task { department = "born-familie", title = "Forfalden opgave", due = case.now - 60, key = "gammel" }
     end,
+    finish = function(case, ev)
+      case:timer { event = "ring", after = 60, key = "sidste" }
+      case:close { outcome = "afsluttet" }
+    end,
     task_overdue = function(case, ev) case:set("overdue_seen", (case.state.overdue_seen or 0) + 1) end,
   },
 }

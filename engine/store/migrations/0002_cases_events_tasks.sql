@@ -129,6 +129,20 @@ CREATE INDEX event_case_pending ON event (case_id, due_at, id) WHERE status = 'p
 CREATE INDEX event_retry ON event (retry_at) WHERE status = 'pending' AND retry_at IS NOT NULL;
 CREATE INDEX event_case_timer ON event (case_id, timer_key) WHERE status = 'pending' AND timer_key IS NOT NULL;
 
+-- Nothing more happens to a closed case: an event for one is refused with a clear message
+-- rather than left pending for ever.
+CREATE FUNCTION refuse_event_for_closed_case() RETURNS trigger LANGUAGE plpgsql
+    SET search_path = overgang, pg_catalog AS $$
+BEGIN
+    IF (SELECT status FROM cases WHERE id = NEW.case_id) = 'closed' THEN
+        RAISE EXCEPTION 'case % is closed; it takes no more events', NEW.case_id
+            USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER event_for_open_case BEFORE INSERT ON event
+    FOR EACH ROW EXECUTE FUNCTION refuse_event_for_closed_case();
+
 -- Wakes the daemons (LISTEN overgang_events) when events arrive.
 CREATE FUNCTION notify_event() RETURNS trigger LANGUAGE plpgsql
     SET search_path = overgang, pg_catalog AS $$

@@ -59,7 +59,7 @@ sql() { psql -qAtX -v ON_ERROR_STOP=1 -c "$1"; }
 free_port() {
   local port
   while :; do
-    port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+    port=$((20000 + (RANDOM * 32768 + RANDOM) % 12000)) # below the kernel's ephemeral range (32768-)
     (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
   done
 }

@@ -59,7 +59,7 @@ port=$(free_port)
 printf '[daemon]\nlisten = 127.0.0.1:%s\n[database]\nconninfo = host=127.0.0.1,127.0.0.1 port=%s,%s dbname=%s user=postgres\ncheck_interval = 200ms\n' \
   "$port" "$(free_port)" "$PGPORT" "$PGDATABASE" >"$TEST_TMP/multi.conf"
 start_daemon "$TEST_TMP/multi.conf"
-wait_for 10 status_is 200 "http://127.0.0.1:$port/readyz" || fail "not ready with a second host: $(curl -s http://127.0.0.1:$port/readyz)"
+wait_for 10 status_is 200 "http://127.0.0.1:$port/readyz" || fail "not ready with a second host: $(curl -s http://127.0.0.1:$port/readyz) $(tail -n 5 "$TEST_TMP/daemon.log")"
 kill -TERM $pid; wait $pid || fail "exit status after SIGTERM was $?"
 
 step "an empty database: not ready until 'overgang migrate', then ready without a restart"

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "util/file.h"
 
 PGconn *cli_connect(const struct cfg *cfg)
 {
@@ -42,38 +43,14 @@ PGresult *cli_query(PGconn *conn, const char *what, const char *sql, int nparams
 
 char *cli_read_file(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	if (f == NULL) {
+	char *text = og_read_file(path, len);
+	if (text == NULL)
 		fprintf(stderr, "overgang: cannot read %s: %s\n", path, strerror(errno));
-		return NULL;
-	}
-	size_t cap = 8192, n = 0;
-	char *buf = malloc(cap);
-	while (buf) {
-		if (n + 1 >= cap) {
-			char *bigger = realloc(buf, cap * 2);
-			if (bigger == NULL) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = bigger;
-			cap *= 2;
-		}
-		size_t got = fread(buf + n, 1, cap - n - 1, f);
-		n += got;
-		if (got == 0)
-			break;
-	}
-	int failed = ferror(f);
-	fclose(f);
-	if (buf == NULL || failed) {
-		fprintf(stderr, "overgang: cannot read %s\n", path);
-		free(buf);
-		return NULL;
-	}
-	buf[n] = '\0';
-	if (len)
-		*len = n;
-	return buf;
+	return text;
+}
+
+struct lwf_budget cli_budget(const struct cfg *cfg)
+{
+	return (struct lwf_budget){(size_t)cfg->engine_lua_memory_mib << 20,
+				   (int64_t)cfg->engine_lua_instructions * 1000};
 }

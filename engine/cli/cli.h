@@ -9,6 +9,7 @@
 #include <libpq-fe.h>
 
 #include "config/config.h"
+#include "lua/workflow.h"
 
 struct cli_cmd {
 	const char *name;
@@ -28,4 +29,8 @@ PGresult *cli_query(PGconn *conn, const char *what, const char *sql, int nparams
 
 /* Reads a whole file; NULL with the reason on stderr. The caller frees it. */
 char *cli_read_file(const char *path, size_t *len);
+
+/* The Lua budgets the configuration gives a workflow (the daemon's own, so every command
+ * loads a workflow as the daemon will). */
+struct lwf_budget cli_budget(const struct cfg *cfg);
 #endif

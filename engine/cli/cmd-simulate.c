@@ -592,7 +592,7 @@ static int check_entry(const json_t *e, char *err, size_t errlen)
 /* Loads the script in PATH: a Lua file returning a list of entries. NULL with ERR. */
 static json_t *load_script(const struct cfg *cfg, const char *path, char *err, size_t errlen)
 {
-	int64_t instructions = wft_budget(cfg).instructions;
+	int64_t instructions = cli_budget(cfg).instructions;
 	lua_State *L = wft_lua_new(SCRIPT_MEMORY, instructions > 0 ? instructions : 10000000,
 				   "a simulation script");
 	if (L == NULL) {

@@ -1179,7 +1179,7 @@ static void run_file(const struct cfg *cfg, const char *path, int *passed, int *
 {
 	struct tfile tf = {cfg, path, NULL, LUA_NOREF, false};
 	printf("%s\n", path);
-	int64_t instructions = wft_budget(cfg).instructions;
+	int64_t instructions = cli_budget(cfg).instructions;
 	lua_State *L = wft_lua_new(TEST_MEMORY, instructions > 0 ? instructions : 10000000,
 				   "the test file");
 	if (L == NULL) {

@@ -203,12 +203,6 @@ int cli_temp_file(const char *text, size_t len, char *path, size_t pathlen)
 	return 0;
 }
 
-struct lwf_budget cli_budget(const struct cfg *cfg)
-{
-	return (struct lwf_budget){(size_t)cfg->engine_lua_memory_mib << 20,
-				   (int64_t)cfg->engine_lua_instructions * 1000};
-}
-
 static char **strings_new(size_t n)
 {
 	char **list = calloc(n + 1, sizeof *list);

@@ -6,6 +6,8 @@
 #ifndef OG_CLI_TOOLS_H
 #define OG_CLI_TOOLS_H
 
+#include "cli/cli.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -28,9 +30,6 @@ __attribute__((warn_unused_result)) int cli_run_program(const char *const argv[]
  * bytes). -1 with the reason on stderr. The caller unlinks it. */
 __attribute__((warn_unused_result)) int cli_temp_file(const char *text, size_t len, char *path,
 						      size_t pathlen);
-
-/* The sandbox budget the configuration asks for. */
-struct lwf_budget cli_budget(const struct cfg *cfg);
 
 /* The ids of the departments in the database, NULL-terminated (free with cli_strings_free);
  * NULL with the reason on stderr. *NONE: the database has none yet (a directory not set up or

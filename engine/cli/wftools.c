@@ -1,5 +1,7 @@
 /* Shared by overgang simulate and overgang test; see wftools.h. */
 #include "cli/wftools.h"
+#include "cli/cli.h"
+#include "util/file.h"
 
 #include <lauxlib.h>
 #include <lualib.h>
@@ -11,57 +13,16 @@
 
 #include "util/civil.h"
 
-struct lwf_budget wft_budget(const struct cfg *cfg)
-{
-	struct lwf_budget b = {(size_t)cfg->engine_lua_memory_mib << 20,
-			       (int64_t)cfg->engine_lua_instructions * 1000};
-	return b;
-}
-
-/* The whole of the file PATH, NUL-terminated, its length in *LEN; NULL when it cannot be
- * read. The caller frees it. */
-static char *read_all(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
-		return NULL;
-	char *buf = NULL;
-	size_t used = 0, cap = 0;
-	for (;;) {
-		if (used + 4096 + 1 > cap) {
-			cap = cap * 2 + 8192;
-			char *bigger = realloc(buf, cap);
-			if (bigger == NULL)
-				goto fail;
-			buf = bigger;
-		}
-		size_t got = fread(buf + used, 1, cap - used - 1, f);
-		used += got;
-		if (got == 0)
-			break;
-	}
-	if (ferror(f))
-		goto fail;
-	fclose(f);
-	buf[used] = '\0';
-	*len = used;
-	return buf;
-fail:
-	free(buf);
-	fclose(f);
-	return NULL;
-}
-
 struct lwf_workflow *wft_load(const struct cfg *cfg, const char *path, const char *chunkname,
 			      char *err, size_t errlen)
 {
 	size_t len;
-	char *source = read_all(path, &len);
+	char *source = og_read_file(path, &len);
 	if (source == NULL) {
 		snprintf(err, errlen, "%s: cannot read the workflow file", path);
 		return NULL;
 	}
-	struct lwf_budget budget = wft_budget(cfg);
+	struct lwf_budget budget = cli_budget(cfg);
 	struct lwf_workflow *wf =
 		lwf_load(chunkname ? chunkname : path, source, len, &budget, err, errlen);
 	free(source);
@@ -541,7 +502,7 @@ void wft_lua_close(lua_State *L)
 int wft_lua_loadfile(lua_State *L, const char *path, const char *chunkname)
 {
 	size_t len;
-	char *source = read_all(path, &len);
+	char *source = og_read_file(path, &len);
 	if (source == NULL) {
 		lua_pushfstring(L, "%s: cannot read the file", path);
 		return LUA_ERRFILE;

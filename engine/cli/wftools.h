@@ -20,9 +20,6 @@
 #include "lua/workflow.h"
 #include "sim/sim.h"
 
-/* The workflow budgets of CFG, as the daemon applies them. */
-struct lwf_budget wft_budget(const struct cfg *cfg);
-
 /* Loads the workflow in PATH with the budgets of CFG; CHUNKNAME names it in messages (NULL:
  * PATH). NULL with "FILE:LINE: what is wrong" (or why the file cannot be read) in ERR. */
 __attribute__((warn_unused_result)) struct lwf_workflow *

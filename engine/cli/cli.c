@@ -51,6 +51,7 @@ char *cli_read_file(const char *path, size_t *len)
 
 struct lwf_budget cli_budget(const struct cfg *cfg)
 {
-	return (struct lwf_budget){(size_t)cfg->engine_lua_memory_mib << 20,
-				   (int64_t)cfg->engine_lua_instructions * 1000};
+	struct lwf_budget budget;
+	cfg_lua_budget(cfg, &budget.memory_bytes, &budget.instructions);
+	return budget;
 }

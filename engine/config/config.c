@@ -353,6 +353,12 @@ const char *cfg_conninfo(const struct cfg *cfg)
 	return url ? url : "";
 }
 
+void cfg_lua_budget(const struct cfg *cfg, size_t *memory_bytes, int64_t *instructions)
+{
+	*memory_bytes = (size_t)cfg->engine_lua_memory_mib << 20;
+	*instructions = (int64_t)cfg->engine_lua_instructions * 1000;
+}
+
 void cfg_free(struct cfg *cfg)
 {
 	free(cfg->path);

@@ -10,6 +10,7 @@
 #define OG_CONFIG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "util/log.h"
 
@@ -63,6 +64,11 @@ __attribute__((warn_unused_result)) int cfg_load_string(struct cfg *cfg, const c
 /* The conninfo to hand libpq: the file's, else $DATABASE_URL, else "" (libpq environment).
  * Never log it: it may hold a password. */
 const char *cfg_conninfo(const struct cfg *cfg);
+
+/* The Lua budgets of [engine] in the units the sandbox counts: bytes per workflow state,
+ * instructions per handler call. The daemon and every command that loads a workflow use
+ * these, so a workflow that loads in `overgang check` loads in the daemon. */
+void cfg_lua_budget(const struct cfg *cfg, size_t *memory_bytes, int64_t *instructions);
 
 void cfg_free(struct cfg *cfg);
 

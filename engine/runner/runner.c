@@ -568,8 +568,8 @@ struct runner *runner_new(struct event_base *base, const struct cfg *cfg,
 	if (cfg->engine_workers == 0)
 		return r;
 
-	struct lwf_budget budget = {(size_t)cfg->engine_lua_memory_mib << 20,
-				    (int64_t)cfg->engine_lua_instructions * 1000};
+	struct lwf_budget budget;
+	cfg_lua_budget(cfg, &budget.memory_bytes, &budget.instructions);
 	r->registry = run_registry_new(&budget);
 	static const char *const result_label[] = {"result", NULL};
 	r->m_steps = og_metrics_register(OG_COUNTER, "overgang_steps_total",

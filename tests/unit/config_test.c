@@ -65,6 +65,11 @@ static void test_engine_keys_are_read_and_checked(void **state)
 	assert_int_equal(cfg.engine_sweep_interval_ms, 3600000);
 	assert_int_equal(cfg.engine_lua_instructions, 500);
 	assert_int_equal(cfg.engine_lua_memory_mib, 8);
+	size_t memory;
+	int64_t instructions;
+	cfg_lua_budget(&cfg, &memory, &instructions);
+	assert_int_equal(memory, 8 * 1024 * 1024);
+	assert_int_equal(instructions, 500000);
 	cfg_free(&cfg);
 	expect_error("[engine]\nworkers = many\n",
 		     "test.conf:2: workers: 'many' is not a whole number");

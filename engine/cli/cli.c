@@ -55,3 +55,11 @@ struct lwf_budget cli_budget(const struct cfg *cfg)
 	cfg_lua_budget(cfg, &budget.memory_bytes, &budget.instructions);
 	return budget;
 }
+
+const char *cli_operator(void)
+{
+	const char *by = getenv("SUDO_USER");
+	if (by == NULL)
+		by = getenv("USER");
+	return by ? by : "unknown";
+}

@@ -27,6 +27,9 @@ PGconn *cli_connect(const struct cfg *cfg);
 PGresult *cli_query(PGconn *conn, const char *what, const char *sql, int nparams,
 		    const char *const *params);
 
+/* Who runs the command, for logs and records: $SUDO_USER, else $USER, else "unknown". */
+const char *cli_operator(void);
+
 /* Reads a whole file; NULL with the reason on stderr. The caller frees it. */
 char *cli_read_file(const char *path, size_t *len);
 

@@ -92,10 +92,7 @@ static void print_case(const json_t *c)
 
 static int show(PGconn *conn, const char *id, bool as_json, const char *reason)
 {
-	const char *by = getenv("SUDO_USER");
-	if (by == NULL)
-		by = getenv("USER");
-	const char *params[] = {id, by ? by : "unknown", reason};
+	const char *params[] = {id, cli_operator(), reason};
 	PGresult *res = cli_query(conn, "case show", show_sql, 3, params);
 	if (res == NULL)
 		return 1;

@@ -126,9 +126,7 @@ static int list(const struct cfg *cfg)
 static int exec_workflow(const struct cfg *cfg, int argc, char **argv)
 {
 	if (argc >= 3 && strcmp(argv[1], "deploy") == 0) {
-		const char *by = getenv("SUDO_USER");
-		if (by == NULL)
-			by = getenv("USER");
+		const char *by = cli_operator();
 		const char *path = NULL;
 		for (int i = 2; i < argc; i++) {
 			if (strcmp(argv[i], "--by") == 0 && i + 1 < argc)

@@ -68,15 +68,7 @@ static bool is_number(const char *s)
 	return true;
 }
 
-static const char *who(const char *by)
-{
-	if (by)
-		return by;
-	by = getenv("SUDO_USER");
-	if (by == NULL)
-		by = getenv("USER");
-	return by ? by : "unknown";
-}
+static const char *who(const char *by) { return by ? by : cli_operator(); }
 
 /* ---- diff ---- */
 

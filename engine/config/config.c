@@ -40,6 +40,12 @@ static const struct key_spec keys[] = {
 	 604800000},
 	{"engine", "lua_instructions", KEY_INT, FIELD(engine_lua_instructions), 10, 10000000},
 	{"engine", "lua_memory", KEY_INT, FIELD(engine_lua_memory_mib), 1, 4096},
+	{"api", "connections", KEY_INT, FIELD(api_connections), 1, 64},
+	{"api", "body_limit", KEY_INT, FIELD(api_body_limit_kib), 1, 65536},
+	{"api", "timeout", KEY_DURATION, FIELD(api_timeout_ms), 1000, 600000},
+	{"api", "token_cache", KEY_DURATION, FIELD(api_token_cache_ms), 0, 600000},
+	{"api", "page_limit", KEY_INT, FIELD(api_page_limit), 1, 10000},
+	{"api", "cpr_key_file", KEY_STRING, FIELD(api_cpr_key_file), 0, 0},
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 
@@ -230,7 +236,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
 		if (section[0] == '\0')
 			return fail(p,
 				    "'%s' is outside any section; put it under [daemon], "
-				    "[database] or [engine]",
+				    "[database], [engine] or [api]",
 				    name);
 		return fail(p, "unknown section [%s]", section);
 	}
@@ -343,6 +349,12 @@ void cfg_defaults(struct cfg *cfg)
 	cfg->engine_sweep_interval_ms = 86400000;
 	cfg->engine_lua_instructions = 10000;
 	cfg->engine_lua_memory_mib = 32;
+	cfg->api_connections = 4;
+	cfg->api_body_limit_kib = 1024;
+	cfg->api_timeout_ms = 30000;
+	cfg->api_token_cache_ms = 5000;
+	cfg->api_page_limit = 200;
+	cfg->api_cpr_key_file = strdup("");
 }
 
 const char *cfg_conninfo(const struct cfg *cfg)
@@ -365,6 +377,7 @@ void cfg_free(struct cfg *cfg)
 	free(cfg->listen_host);
 	free(cfg->log_file);
 	free(cfg->db_conninfo);
+	free(cfg->api_cpr_key_file);
 	while (cfg->plugin_keys) {
 		struct cfg_plugin_key *next = cfg->plugin_keys->next;
 		free(cfg->plugin_keys->section);

@@ -48,6 +48,14 @@ struct cfg {
 	int engine_lua_instructions;    /* per handler call, in thousands */
 	int engine_lua_memory_mib;      /* per workflow's Lua state */
 
+	/* [api] */
+	int api_connections;    /* database connections serving the HTTP API */
+	int api_body_limit_kib; /* a request body larger than this is refused with 413 */
+	int api_timeout_ms;     /* a client idle or slow this long is disconnected */
+	int api_token_cache_ms; /* how long a checked token is trusted before it is read again */
+	int api_page_limit;     /* the largest page a list returns */
+	char *api_cpr_key_file; /* the secret key of the CPR number's keyed hash */
+
 	struct cfg_plugin_key *plugin_keys;
 };
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/api.h"
 #include "http/server.h"
 #include "runner/runner.h"
 #include "store/health.h"
@@ -20,6 +21,7 @@ struct daemon {
 	struct http_server *http;
 	struct store_health *health;
 	struct runner *runner;
+	struct api *api;
 	struct event *sig_term, *sig_int, *sig_hup;
 	struct event *drain; /* while stopping: checks whether work in flight is done */
 	double started;
@@ -106,7 +108,7 @@ static void on_drain(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon *d = arg;
 	int in_flight = http_server_in_flight(d->http);
-	if (in_flight == 0 && runner_idle(d->runner)) {
+	if (in_flight == 0 && runner_idle(d->runner) && api_idle(d->api)) {
 		event_base_loopbreak(d->base);
 		return;
 	}
@@ -172,6 +174,11 @@ int daemon_run(const struct cfg *cfg)
 	    http_server_route(d.http, "GET", "/readyz", NULL, on_readyz, &d) != 0 ||
 	    http_server_route(d.http, "GET", "/metrics", NULL, on_metrics, &d) != 0)
 		goto out;
+	d.api = api_new(d.base, cfg, d.http, err, sizeof err);
+	if (d.api == NULL) {
+		og_error(NULL, "%s", err);
+		goto out;
+	}
 	if (http_server_listen(d.http, cfg->listen_host, cfg->listen_port, err, sizeof err) != 0) {
 		og_error(NULL, "%s", err);
 		goto out;
@@ -208,6 +215,7 @@ out:
 	if (d.sig_hup)
 		event_free(d.sig_hup);
 	runner_free(d.runner);
+	api_free(d.api);
 	store_health_free(d.health);
 	http_server_free(d.http);
 	og_metrics_reset();

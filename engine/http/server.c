@@ -273,6 +273,34 @@ const char *http_req_header(const struct http_req *req, const char *name)
 	return evhttp_find_header(evhttp_request_get_input_headers(req->ev), name);
 }
 
+const char *http_req_query(const struct http_req *req)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req->ev);
+	const char *q = uri ? evhttp_uri_get_query(uri) : NULL;
+	return q ? q : "";
+}
+
+const char *http_req_body(struct http_req *req, size_t *len)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req->ev);
+	*len = evbuffer_get_length(in);
+	const char *p = (const char *)evbuffer_pullup(in, -1);
+	return p ? p : "";
+}
+
+void http_req_reply_header(struct http_req *req, const char *name, const char *value)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(req->ev), name, value);
+}
+
+void http_server_set_limits(struct http_server *srv, size_t max_body, size_t max_headers,
+			    int timeout_s)
+{
+	evhttp_set_max_body_size(srv->http, (ev_ssize_t)max_body);
+	evhttp_set_max_headers_size(srv->http, (ev_ssize_t)max_headers);
+	evhttp_set_timeout(srv->http, timeout_s);
+}
+
 struct http_server *http_server_new(struct event_base *base)
 {
 	struct http_server *srv = calloc(1, sizeof *srv);

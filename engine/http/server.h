@@ -38,12 +38,23 @@ void http_server_stop_accepting(struct http_server *srv);
 /* Requests received and not yet answered. */
 int http_server_in_flight(const struct http_server *srv);
 
+/* Limits: the largest body read (a larger one is refused by the server with 413), the
+ * largest header block, and how long a client may be idle or slow, in seconds. */
+void http_server_set_limits(struct http_server *srv, size_t max_body, size_t max_headers,
+			    int timeout_s);
+
 /* The request. */
 const char *http_req_method(const struct http_req *req);
 const char *http_req_path(const struct http_req *req);
 /* The value of a "{name}" segment of the route's pattern, NULL if the pattern has none. */
 const char *http_req_param(const struct http_req *req, const char *name);
 const char *http_req_header(const struct http_req *req, const char *name);
+/* The query string, undecoded ("" when none). */
+const char *http_req_query(const struct http_req *req);
+/* The body (not NUL-terminated), its length in LEN. */
+const char *http_req_body(struct http_req *req, size_t *len);
+/* Adds a header to the reply. */
+void http_req_reply_header(struct http_req *req, const char *name, const char *value);
 
 /* Replies; each frees REQ. BODY is copied; JSON is stolen. */
 void http_reply(struct http_req *req, int status, const char *content_type, const char *body,

@@ -25,7 +25,7 @@ struct query {
 	bool prepare;     /* this item prepares NAME rather than running it */
 };
 
-#define MAX_PREPARED 32
+#define MAX_PREPARED 128
 
 struct store_conn {
 	struct event_base *base;
@@ -44,6 +44,7 @@ struct store_conn {
 	/* Queries in order; those from the head up to `unsent` are on the wire. */
 	struct query *queue, **queue_tail, *unsent;
 	PGresult *last;                     /* the last result of the query at the head */
+	int nqueued;                        /* queries queued or on the wire */
 	const char *prepared[MAX_PREPARED]; /* statement names prepared in this session */
 	int nprepared;
 	char notice[256]; /* the server's last FATAL or PANIC message: why it closed on us */
@@ -110,6 +111,7 @@ static void finish_query(struct store_conn *c)
 {
 	struct query *q = c->queue;
 	c->queue = q->next;
+	c->nqueued--;
 	if (c->queue == NULL)
 		c->queue_tail = &c->queue;
 	PGresult *res = c->last;
@@ -305,6 +307,7 @@ static void conn_down(struct store_conn *c, const char *why)
 	while (c->queue) {
 		struct query *q = c->queue;
 		c->queue = q->next;
+		c->nqueued--;
 		q->fn(c, NULL, q->arg);
 		query_free(q);
 	}
@@ -353,6 +356,7 @@ void store_conn_free(struct store_conn *c)
 	while (c->queue) {
 		struct query *q = c->queue;
 		c->queue = q->next;
+		c->nqueued--;
 		q->fn(c, NULL, q->arg);
 		query_free(q);
 	}
@@ -367,6 +371,8 @@ void store_conn_free(struct store_conn *c)
 bool store_conn_is_up(const struct store_conn *c) { return c->state == CONN_UP; }
 
 bool store_conn_is_busy(const struct store_conn *c) { return c->queue != NULL; }
+
+int store_conn_queued(const struct store_conn *c) { return c->nqueued; }
 
 static struct query *query_new(const char *sql, int nparams, const char *const *params,
 			       store_result_fn fn, void *arg)
@@ -398,6 +404,7 @@ static void enqueue(struct store_conn *c, struct query *q)
 {
 	*c->queue_tail = q;
 	c->queue_tail = &q->next;
+	c->nqueued++;
 	if (c->unsent == NULL)
 		c->unsent = q;
 }

@@ -41,6 +41,8 @@ void store_conn_free(struct store_conn *conn);
 bool store_conn_is_up(const struct store_conn *conn);
 /* Whether a query is queued or running. */
 bool store_conn_is_busy(const struct store_conn *conn);
+/* How many queries are queued or running. */
+int store_conn_queued(const struct store_conn *conn);
 
 /* Queues SQL with text parameters (copied). Only while the connection is up; returns -1
  * otherwise or when out of memory. FN gets the query's last result; it runs from the event

@@ -134,7 +134,7 @@ static void test_a_key_outside_any_section_is_refused(void **state)
 {
 	expect_error("listen = :1\n",
 		     "test.conf:1: 'listen' is outside any section; put it under [daemon], "
-		     "[database] or [engine]");
+		     "[database], [engine] or [api]");
 }
 
 static void test_a_line_that_is_not_a_key_is_refused(void **state)

@@ -1,0 +1,707 @@
+#include "api/api.h"
+
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <libpq-fe.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+
+#include "api/body.h"
+#include "api/openapi.h"
+#include "api/route.h"
+#include "store/pool.h"
+#include "util/clock.h"
+#include "util/file.h"
+#include "util/log.h"
+
+#define CACHE_BUCKETS 1024
+#define CACHE_MAX 20000
+#define MAX_PATH_PARAMS 4
+#define DEFAULT_LIMIT 50
+
+/* A route as served: its table row and the SQL that calls its function. */
+struct binding {
+	struct api *api;
+	const struct api_route *route;
+	char *sql;
+	int nparams;
+	char param[MAX_PATH_PARAMS][32]; /* names of the path's {params} */
+};
+
+struct cached_token {
+	struct cached_token *next;
+	char id[API_TOKEN_ID_LEN + 1];
+	unsigned char hash[API_TOKEN_HASH_LEN];
+	char staff[64];
+	enum api_role role;
+	double expires;
+};
+
+struct api {
+	const struct cfg *cfg;
+	struct store_pool *pool;
+	const char *openapi;
+	struct binding *bindings;
+	int nbindings;
+	struct cached_token *cache[CACHE_BUCKETS];
+	int ncached;
+	int waiting; /* requests waiting for the database */
+	bool has_cpr_key;
+	unsigned char cpr_key[32];
+};
+
+/* One request on its way through the checks and the database. */
+struct call {
+	struct api *api;
+	struct http_req *req;
+	const struct binding *b;
+	char token_id[API_TOKEN_ID_LEN + 1];
+	unsigned char token_hash[API_TOKEN_HASH_LEN];
+	char staff[64];
+	enum api_role role;
+};
+
+static const struct {
+	const char *type, *title;
+} titles[] = {
+	{"unauthorized", "Not signed in"},
+	{"forbidden", "Not allowed for your role"},
+	{"not-found", "Not found"},
+	{"malformed-json", "Malformed JSON"},
+	{"wrong-type", "Wrong type"},
+	{"unknown-field", "Unknown field"},
+	{"missing-field", "Missing field"},
+	{"unknown-parameter", "Unknown query parameter"},
+	{"bad-parameter", "Bad query parameter"},
+	{"bad-cursor", "Bad cursor"},
+	{"bad-header", "Bad header"},
+	{"body-too-large", "Body too large"},
+	{"unsupported-media-type", "Unsupported media type"},
+	{"if-match-required", "If-Match required"},
+	{"stale-etag", "Changed since you read it"},
+	{"idempotency-key-reused", "Idempotency key reused"},
+	{"conflict", "Conflict"},
+	{"invalid", "Not accepted"},
+	{"cpr-unavailable", "CPR lookup not set up"},
+	{"database-unavailable", "Database unavailable"},
+	{"timeout", "Timed out"},
+	{"internal", "Internal error"},
+};
+
+static const char *title_of(const char *type)
+{
+	for (size_t i = 0; i < sizeof titles / sizeof titles[0]; i++)
+		if (strcmp(titles[i].type, type) == 0)
+			return titles[i].title;
+	return "Request refused";
+}
+
+static void problem(struct call *call, int status, const char *type, const char *detail,
+		    json_t *extra)
+{
+	if (status == 401)
+		http_req_reply_header(call->req, "WWW-Authenticate", "Bearer realm=\"overgang\"");
+	http_reply_problem(call->req, status, type, title_of(type), detail, extra);
+	free(call);
+}
+
+static json_t *field_extra(const char *field)
+{
+	return field && field[0] ? json_pack("{s:s}", "field", field) : NULL;
+}
+
+/* ---- the token cache ---- */
+
+static unsigned bucket(const char *id)
+{
+	unsigned h = 5381;
+	for (; *id; id++)
+		h = h * 33 + (unsigned char)*id;
+	return h % CACHE_BUCKETS;
+}
+
+static void cache_clear(struct api *api)
+{
+	for (int i = 0; i < CACHE_BUCKETS; i++) {
+		while (api->cache[i]) {
+			struct cached_token *t = api->cache[i];
+			api->cache[i] = t->next;
+			sodium_memzero(t, sizeof *t);
+			free(t);
+		}
+	}
+	api->ncached = 0;
+}
+
+static struct cached_token *cache_find(struct api *api, const char *id)
+{
+	for (struct cached_token *t = api->cache[bucket(id)]; t; t = t->next)
+		if (strcmp(t->id, id) == 0)
+			return t;
+	return NULL;
+}
+
+static void cache_put(struct api *api, const char *id, const unsigned char *hash, const char *staff,
+		      enum api_role role)
+{
+	struct cached_token *t = cache_find(api, id);
+	if (t == NULL) {
+		if (api->ncached >= CACHE_MAX)
+			cache_clear(api);
+		t = calloc(1, sizeof *t);
+		if (t == NULL)
+			return;
+		snprintf(t->id, sizeof t->id, "%s", id);
+		unsigned b = bucket(id);
+		t->next = api->cache[b];
+		api->cache[b] = t;
+		api->ncached++;
+	}
+	memcpy(t->hash, hash, API_TOKEN_HASH_LEN);
+	snprintf(t->staff, sizeof t->staff, "%s", staff);
+	t->role = role;
+	t->expires = og_monotonic_seconds() + api->cfg->api_token_cache_ms / 1000.0;
+}
+
+/* ---- building the request document ---- */
+
+static bool valid_utf8(const char *s)
+{
+	json_t *j = json_string(s);
+	json_decref(j);
+	return j != NULL;
+}
+
+static bool allowed_query(const struct api_route *route, const char *name)
+{
+	if ((route->flags & API_LIST) &&
+	    (strcmp(name, "limit") == 0 || strcmp(name, "cursor") == 0))
+		return true;
+	for (const char *const *q = route->query; q && *q; q++)
+		if (strcmp(*q, name) == 0)
+			return true;
+	return false;
+}
+
+/* The query parameters as an object of strings, and the page size; NULL after answering. */
+static json_t *query_params(struct call *call, int *limit)
+{
+	const struct api_route *route = call->b->route;
+	struct evkeyvalq q;
+	TAILQ_INIT(&q);
+	if (evhttp_parse_query_str(http_req_query(call->req), &q) != 0) {
+		evhttp_clear_headers(&q);
+		problem(call, 400, "bad-parameter", "The query string cannot be read.", NULL);
+		return NULL;
+	}
+	json_t *obj = json_object();
+	*limit = DEFAULT_LIMIT < call->api->cfg->api_page_limit ? DEFAULT_LIMIT
+								: call->api->cfg->api_page_limit;
+	char detail[160];
+	for (struct evkeyval *kv = q.tqh_first; kv; kv = kv->next.tqe_next) {
+		const char *name = kv->key;
+		if (!valid_utf8(name) || !allowed_query(route, name)) {
+			char shown[48];
+			snprintf(shown, sizeof shown, "%s", valid_utf8(name) ? name : "?");
+			snprintf(detail, sizeof detail,
+				 "This list does not take the query parameter '%s'.", shown);
+			json_t *extra = field_extra(shown);
+			evhttp_clear_headers(&q);
+			json_decref(obj);
+			problem(call, 400, "unknown-parameter", detail, extra);
+			return NULL;
+		}
+		if (json_object_get(obj, name) || !valid_utf8(kv->value)) {
+			snprintf(detail, sizeof detail, "The query parameter '%s' is %s.", name,
+				 json_object_get(obj, name) ? "given twice" : "not valid UTF-8");
+			json_t *extra = field_extra(name);
+			evhttp_clear_headers(&q);
+			json_decref(obj);
+			problem(call, 400, "bad-parameter", detail, extra);
+			return NULL;
+		}
+		if (strcmp(name, "limit") == 0) {
+			char *end;
+			long n = strtol(kv->value, &end, 10);
+			if (kv->value[0] == '\0' || *end != '\0' || n < 1 ||
+			    n > call->api->cfg->api_page_limit) {
+				snprintf(detail, sizeof detail,
+					 "limit must be a whole number from 1 to %d.",
+					 call->api->cfg->api_page_limit);
+				evhttp_clear_headers(&q);
+				json_decref(obj);
+				problem(call, 400, "bad-parameter", detail, field_extra("limit"));
+				return NULL;
+			}
+			*limit = (int)n;
+		}
+		json_object_set_new(obj, name, json_string(kv->value));
+	}
+	evhttp_clear_headers(&q);
+	return obj;
+}
+
+static bool is_json_type(const char *ct)
+{
+	if (ct == NULL)
+		return false;
+	size_t n = strcspn(ct, ";");
+	while (n > 0 && ct[n - 1] == ' ')
+		n--;
+	return n == strlen("application/json") && strncasecmp(ct, "application/json", n) == 0;
+}
+
+/* Replaces the CPR number in BODY by its keyed hash (the number stays only for a route that
+ * stores it). False after answering. */
+static bool cpr_to_hash(struct call *call, json_t *r, json_t *body)
+{
+	json_t *cpr = json_object_get(body, "cpr");
+	if (cpr == NULL)
+		return true;
+	const char *s = json_string_value(cpr);
+	bool ok = s && strlen(s) == 10 && strspn(s, "0123456789") == 10;
+	if (!ok) {
+		problem(call, 400, "wrong-type",
+			"The field 'cpr' must be a CPR number of 10 digits.", field_extra("cpr"));
+		return false;
+	}
+	if (!call->api->has_cpr_key) {
+		problem(call, 503, "cpr-unavailable",
+			"Finding citizens by CPR number is not set up on this server ([api] "
+			"cpr_key_file).",
+			NULL);
+		return false;
+	}
+	unsigned char h[32];
+	char hex[65];
+	crypto_generichash(h, sizeof h, (const unsigned char *)s, 10, call->api->cpr_key,
+			   sizeof call->api->cpr_key);
+	sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+	json_object_set_new(r, "cpr_hash", json_string(hex));
+	if (!(call->b->route->flags & API_KEEPS_CPR))
+		json_object_del(body, "cpr");
+	return true;
+}
+
+static json_t *header_string(struct call *call, const char *name, size_t max, bool *bad)
+{
+	const char *v = http_req_header(call->req, name);
+	if (v == NULL)
+		return json_null();
+	if (strlen(v) > max || !valid_utf8(v)) {
+		*bad = true;
+		return NULL;
+	}
+	return json_string(v);
+}
+
+static void on_result(struct store_conn *conn, const PGresult *res, void *arg);
+
+/* Everything that can be checked here is; then the route's function runs. */
+static void run(struct call *call)
+{
+	const struct api_route *route = call->b->route;
+	if (!(route->roles & call->role)) {
+		char detail[160];
+		snprintf(detail, sizeof detail, "Your role (%s) does not give access to this.",
+			 api_role_name(call->role));
+		problem(call, 403, "forbidden", detail, NULL);
+		return;
+	}
+	int limit;
+	json_t *query = query_params(call, &limit);
+	if (query == NULL)
+		return;
+	json_t *r = json_pack("{s:s,s:{s:s,s:s},s:o,s:i}", "route", route->name, "actor", "staff",
+			      call->staff, "role", api_role_name(call->role), "query", query,
+			      "limit", limit);
+	json_t *params = json_object();
+	for (int i = 0; i < call->b->nparams; i++) {
+		const char *v = http_req_param(call->req, call->b->param[i]);
+		if (v == NULL || !valid_utf8(v))
+			v = "";
+		json_object_set_new(params, call->b->param[i], json_string(v));
+	}
+	json_object_set_new(r, "params", params);
+
+	size_t len = 0;
+	const char *text = http_req_body(call->req, &len);
+	json_t *body = json_null();
+	if (route->flags & API_BODY) {
+		if ((size_t)call->api->cfg->api_body_limit_kib * 1024 < len) {
+			char detail[128];
+			snprintf(detail, sizeof detail, "The body is larger than %d KiB.",
+				 call->api->cfg->api_body_limit_kib);
+			json_decref(r);
+			problem(call, 413, "body-too-large", detail, NULL);
+			return;
+		}
+		if (!is_json_type(http_req_header(call->req, "Content-Type"))) {
+			json_decref(r);
+			problem(call, 415, "unsupported-media-type",
+				"Send the body as JSON, with Content-Type: application/json.",
+				NULL);
+			return;
+		}
+		struct api_body_error err;
+		body = api_body_parse(text, len, route->body, &err);
+		if (body == NULL) {
+			json_decref(r);
+			problem(call, err.status, err.type, err.detail, field_extra(err.field));
+			return;
+		}
+		if (!cpr_to_hash(call, r, body)) {
+			json_decref(body);
+			json_decref(r);
+			return;
+		}
+	}
+	json_object_set_new(r, "body", body);
+
+	bool bad = false;
+	json_t *if_match = header_string(call, "If-Match", 100, &bad);
+	json_t *purpose = bad ? NULL : header_string(call, "Overgang-Purpose", 200, &bad);
+	json_t *idem = json_null();
+	const char *key = http_req_header(call->req, "Idempotency-Key");
+	if (!bad && key && (route->flags & API_IDEMPOTENT)) {
+		if (strlen(key) == 0 || strlen(key) > 255 || !valid_utf8(key)) {
+			json_decref(if_match);
+			json_decref(r);
+			problem(call, 400, "bad-header",
+				"Idempotency-Key must be 1 to 255 characters, such as a UUID.",
+				field_extra("Idempotency-Key"));
+			return;
+		}
+		crypto_generichash_state st;
+		unsigned char h[32];
+		char hex[65];
+		crypto_generichash_init(&st, NULL, 0, sizeof h);
+		crypto_generichash_update(&st, (const unsigned char *)route->name,
+					  strlen(route->name) + 1);
+		const char *path = http_req_path(call->req);
+		crypto_generichash_update(&st, (const unsigned char *)path, strlen(path) + 1);
+		crypto_generichash_update(&st, (const unsigned char *)text, len);
+		crypto_generichash_final(&st, h, sizeof h);
+		sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+		idem = json_pack("{s:s,s:s}", "key", key, "hash", hex);
+	}
+	if (bad) {
+		json_decref(if_match);
+		json_decref(r);
+		problem(call, 400, "bad-header",
+			"If-Match or Overgang-Purpose is too long or not valid UTF-8.", NULL);
+		return;
+	}
+	json_object_set_new(r, "if_match", if_match);
+	json_object_set_new(r, "purpose", purpose);
+	json_object_set_new(r, "idem", idem);
+	if (route->prepare) {
+		struct api_body_error err = {.status = 400, .type = "invalid"};
+		if (route->prepare(r, call->api->cfg, &err) != 0) {
+			json_decref(r);
+			problem(call, err.status, err.type, err.detail, field_extra(err.field));
+			return;
+		}
+	}
+
+	char *rtext = json_dumps(r, JSON_COMPACT);
+	json_decref(r);
+	struct store_conn *conn = store_pool_pick(call->api->pool);
+	if (rtext == NULL || conn == NULL) {
+		free(rtext);
+		problem(call, 503, "database-unavailable",
+			"The database cannot be reached just now; try again shortly.", NULL);
+		return;
+	}
+	const char *params1[] = {rtext};
+	int rc = store_conn_query_named(conn, route->name, call->b->sql, 1, params1, on_result,
+					call);
+	free(rtext);
+	if (rc != 0) {
+		problem(call, 503, "database-unavailable",
+			"The database cannot be reached just now; try again shortly.", NULL);
+		return;
+	}
+	call->api->waiting++;
+}
+
+/* Answers with the problem a failed statement stands for. */
+static void db_problem(struct call *call, const PGresult *res)
+{
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	const char *hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
+	const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+	const char *constraint = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
+	if (state == NULL)
+		state = "";
+	if (strcmp(state, "OGRPL") == 0 && detail) {
+		/* the first answer to this Idempotency-Key */
+		json_t *prev = json_loads(detail, 0, NULL);
+		int status = (int)json_integer_value(json_object_get(prev, "status"));
+		json_t *body = json_incref(json_object_get(prev, "body"));
+		json_decref(prev);
+		if (status >= 200 && status < 300 && body) {
+			http_req_reply_header(call->req, "Idempotent-Replayed", "true");
+			http_reply_json(call->req, status, body);
+			free(call);
+			return;
+		}
+		json_decref(body);
+		problem(call, 409, "conflict",
+			"A request with this Idempotency-Key is still being answered; try again "
+			"shortly.",
+			NULL);
+		return;
+	}
+	if (strncmp(state, "OG", 2) == 0 && state[2] >= '1' && state[2] <= '5') {
+		json_t *extra = detail && detail[0] ? json_loads(detail, 0, NULL) : NULL;
+		json_t *etag = json_object_get(extra, "etag");
+		if (json_is_string(etag))
+			http_req_reply_header(call->req, "ETag", json_string_value(etag));
+		problem(call, atoi(state + 2), hint ? hint : "invalid", primary, extra);
+		return;
+	}
+	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
+	    strcmp(state, "55P03") == 0) {
+		problem(call, 409, "conflict",
+			"Someone changed the same thing at the same moment; try again.", NULL);
+		return;
+	}
+	if (strncmp(state, "23", 2) == 0 || strcmp(state, "P0002") == 0) {
+		/* our own functions' messages are written for people and name no one; a
+		 * constraint's message is SQL's, so it gets a sentence of ours */
+		problem(call, 409, "conflict",
+			constraint ? "This does not fit the case as it stands now." : primary,
+			NULL);
+		return;
+	}
+	if (strcmp(state, "57014") == 0) {
+		problem(call, 503, "timeout", "The database took too long to answer; try again.",
+			NULL);
+		return;
+	}
+	og_error(json_pack("{s:s,s:s}", "route", call->b->route->name, "sqlstate", state),
+		 "an API statement failed");
+	problem(call, 500, "internal",
+		"Something went wrong on our side; it has been logged. Try again later.", NULL);
+}
+
+static void on_result(struct store_conn *conn, const PGresult *res, void *arg)
+{
+	struct call *call = arg;
+	call->api->waiting--;
+	if (res == NULL) {
+		problem(call, 503, "database-unavailable",
+			"The connection to the database was lost; try again shortly.", NULL);
+		return;
+	}
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		db_problem(call, res);
+		return;
+	}
+	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
+		problem(call, 404, "not-found", "There is nothing here that you may see.", NULL);
+		return;
+	}
+	if (!PQgetisnull(res, 0, 1))
+		http_req_reply_header(call->req, "ETag", PQgetvalue(res, 0, 1));
+	http_reply(call->req, call->b->route->status, "application/json", PQgetvalue(res, 0, 0),
+		   (size_t)PQgetlength(res, 0, 0));
+	free(call);
+}
+
+/* ---- authentication ---- */
+
+static void on_token(struct store_conn *conn, const PGresult *res, void *arg)
+{
+	struct call *call = arg;
+	call->api->waiting--;
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		problem(call, 503, "database-unavailable",
+			"The database cannot be reached just now; try again shortly.", NULL);
+		return;
+	}
+	unsigned char stored[API_TOKEN_HASH_LEN];
+	size_t hlen = 0;
+	bool ok = PQntuples(res) == 1;
+	if (ok) {
+		const char *hex = PQgetvalue(res, 0, 2); /* "\x..." */
+		ok = strlen(hex) == 2 + 2 * API_TOKEN_HASH_LEN &&
+		     sodium_hex2bin(stored, sizeof stored, hex + 2, 2 * API_TOKEN_HASH_LEN, NULL,
+				    &hlen, NULL) == 0 &&
+		     hlen == API_TOKEN_HASH_LEN && api_token_hash_equal(stored, call->token_hash);
+	}
+	enum api_role role = ok ? api_role_parse(PQgetvalue(res, 0, 1)) : 0;
+	if (!ok || role == 0) {
+		problem(call, 401, "unauthorized",
+			"The token is not known, has been revoked, or belongs to someone no "
+			"longer active.",
+			NULL);
+		return;
+	}
+	snprintf(call->staff, sizeof call->staff, "%s", PQgetvalue(res, 0, 0));
+	call->role = role;
+	if (call->api->cfg->api_token_cache_ms > 0)
+		cache_put(call->api, call->token_id, stored, call->staff, role);
+	run(call);
+}
+
+static const char token_sql[] =
+	"SELECT t.staff_id, t.role, t.hash FROM api_token t JOIN staff s ON s.id = t.staff_id"
+	" WHERE t.id = $1 AND t.revoked_at IS NULL AND s.status <> 'inactive'";
+
+static void on_route(struct http_req *req, void *arg)
+{
+	struct binding *b = arg;
+	struct call *call = calloc(1, sizeof *call);
+	if (call == NULL) {
+		http_reply_problem(req, 503, "internal", "Internal error", "out of memory", NULL);
+		return;
+	}
+	call->api = b->api;
+	call->req = req;
+	call->b = b;
+	const char *auth = http_req_header(req, "Authorization");
+	if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0 ||
+	    !api_token_parse(auth + 7, call->token_id, call->token_hash)) {
+		problem(call, 401, "unauthorized",
+			auth ? "The Authorization header does not hold a valid bearer token."
+			     : "Send a bearer token: Authorization: Bearer og_...",
+			NULL);
+		return;
+	}
+	struct cached_token *t = cache_find(b->api, call->token_id);
+	if (t && t->expires > og_monotonic_seconds() &&
+	    api_token_hash_equal(t->hash, call->token_hash)) {
+		snprintf(call->staff, sizeof call->staff, "%s", t->staff);
+		call->role = t->role;
+		run(call);
+		return;
+	}
+	struct store_conn *conn = store_pool_pick(b->api->pool);
+	const char *params[] = {call->token_id};
+	if (conn == NULL ||
+	    store_conn_query_named(conn, "api_token", token_sql, 1, params, on_token, call) != 0) {
+		problem(call, 503, "database-unavailable",
+			"The database cannot be reached just now; try again shortly.", NULL);
+		return;
+	}
+	b->api->waiting++;
+}
+
+static void on_openapi(struct http_req *req, void *arg)
+{
+	struct api *api = arg;
+	http_reply(req, 200, "application/json", api->openapi, strlen(api->openapi));
+}
+
+/* ---- set-up ---- */
+
+static int read_cpr_key(struct api *api, char *err, size_t errlen)
+{
+	const char *path = api->cfg->api_cpr_key_file;
+	if (path == NULL || path[0] == '\0')
+		return 0;
+	size_t len;
+	char *text = og_read_file(path, &len);
+	if (text == NULL) {
+		snprintf(err, errlen, "[api] cpr_key_file: cannot read %s", path);
+		return -1;
+	}
+	size_t n = 0;
+	int rc = sodium_hex2bin(api->cpr_key, sizeof api->cpr_key, text, len, " \n\r\t", &n, NULL);
+	sodium_memzero(text, len);
+	free(text);
+	if (rc != 0 || n != sizeof api->cpr_key) {
+		snprintf(err, errlen, "[api] cpr_key_file: %s must hold 64 hex digits", path);
+		return -1;
+	}
+	api->has_cpr_key = true;
+	return 0;
+}
+
+static int bind_route(struct api *api, struct http_server *srv, const struct api_route *route,
+		      struct binding *b)
+{
+	b->api = api;
+	b->route = route;
+	size_t n = strlen(route->function) + 96;
+	b->sql = malloc(n);
+	if (b->sql == NULL)
+		return -1;
+	snprintf(b->sql, n, "SELECT b::text, b->>'etag' FROM %s($1::jsonb) AS b", route->function);
+	for (const char *p = strchr(route->pattern, '{'); p && b->nparams < MAX_PATH_PARAMS;
+	     p = strchr(p + 1, '{')) {
+		size_t len = strcspn(p + 1, "}");
+		if (len >= sizeof b->param[0])
+			return -1;
+		memcpy(b->param[b->nparams], p + 1, len);
+		b->param[b->nparams++][len] = '\0';
+	}
+	return http_server_route(srv, route->method, route->pattern, route->name, on_route, b);
+}
+
+struct api *api_new(struct event_base *base, const struct cfg *cfg, struct http_server *srv,
+		    char *err, size_t errlen)
+{
+	static const struct api_route *const tables[] = {api_routes_core, api_routes_work,
+							 api_routes_admin};
+	struct api *api = calloc(1, sizeof *api);
+	if (api == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	api->cfg = cfg;
+	api->openapi = api_openapi_document(err, errlen);
+	if (api->openapi == NULL || read_cpr_key(api, err, errlen) != 0)
+		goto fail;
+	int n = 0;
+	for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
+		for (const struct api_route *r = tables[t]; r->method; r++)
+			n++;
+	api->bindings = calloc((size_t)n, sizeof *api->bindings);
+	if (api->bindings == NULL)
+		goto oom;
+	for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
+		for (const struct api_route *r = tables[t]; r->method; r++)
+			if (bind_route(api, srv, r, &api->bindings[api->nbindings++]) != 0)
+				goto oom;
+	if (http_server_route(srv, "GET", "/v1/openapi.json", "openapi", on_openapi, api) != 0)
+		goto oom;
+	/* the hard limit of what the server reads; the route answers 413 above body_limit */
+	http_server_set_limits(srv, (size_t)cfg->api_body_limit_kib * 1024 * 4 + 65536, 16384,
+			       cfg->api_timeout_ms / 1000);
+	api->pool = store_pool_new(base, cfg_conninfo(cfg), "overgangd api", cfg->api_connections,
+				   cfg->db_reconnect_min_ms, cfg->db_reconnect_max_ms,
+				   "SELECT set_config('TimeZone', 'UTC', false),"
+				   " set_config('jit', 'off', false),"
+				   " set_config('statement_timeout', '10s', false),"
+				   " set_config('lock_timeout', '5s', false)");
+	if (api->pool == NULL)
+		goto oom;
+	return api;
+oom:
+	snprintf(err, errlen, "out of memory");
+fail:
+	api_free(api);
+	return NULL;
+}
+
+void api_free(struct api *api)
+{
+	if (api == NULL)
+		return;
+	store_pool_free(api->pool);
+	for (int i = 0; i < api->nbindings; i++)
+		free(api->bindings[i].sql);
+	free(api->bindings);
+	cache_clear(api);
+	sodium_memzero(api->cpr_key, sizeof api->cpr_key);
+	free(api);
+}
+
+bool api_idle(const struct api *api) { return api->waiting == 0; }

@@ -1,0 +1,20 @@
+# Writes the OpenAPI document's parts (engine/api/openapi/*.json) into a C file, in name
+# order, so the daemon serves the document kept in the repository.
+# Invoked by the build with -DOUT=file.c -DDIR=engine/api/openapi
+file(GLOB FILES ${DIR}/*.json)
+list(SORT FILES)
+set(body "/* Generated from engine/api/openapi by embed_openapi.cmake; do not edit. */\n#include \"api/openapi.h\"\n\n")
+set(entries "")
+set(n 0)
+foreach(f IN LISTS FILES)
+  get_filename_component(base ${f} NAME)
+  file(READ ${f} hex HEX)
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," hex "${hex}")
+  string(APPEND body "static const char part_${n}[] = {${hex} 0};\n")
+  string(APPEND entries "  {\"${base}\", part_${n}},\n")
+  math(EXPR n "${n} + 1")
+endforeach()
+string(APPEND body "\nconst struct api_openapi_part api_openapi_parts[] = {\n${entries}  {0, 0}};\n")
+file(WRITE ${OUT}.tmp "${body}")
+file(COPY_FILE ${OUT}.tmp ${OUT} ONLY_IF_DIFFERENT)
+file(REMOVE ${OUT}.tmp)

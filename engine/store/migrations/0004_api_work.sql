@@ -1,0 +1,2 @@
+-- The work of tovholdere and departments through the API: their cases, tasks, handovers,
+-- notes, events and the tovholder role (functions api_* called by engine/api/routes_work.c).

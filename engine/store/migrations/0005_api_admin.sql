@@ -1,0 +1,3 @@
+-- Administrators, registration and audit through the API: workflows, stuck cases, the
+-- outbox, departments and staff, citizens and new cases, the access log and aggregate
+-- reports (functions api_* called by engine/api/routes_admin.c).

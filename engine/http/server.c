@@ -4,6 +4,7 @@
 #include <event2/buffer.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
 #include <event2/util.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -35,6 +36,8 @@ struct http_server {
 	struct event_base *base;
 	struct evhttp *http;
 	struct evhttp_bound_socket *bound;
+	struct event *resume; /* re-enables accepting after running out of descriptors */
+	struct http_server *next_server;
 	int port;
 	struct route *routes, **routes_tail;
 	int in_flight;
@@ -53,6 +56,11 @@ struct http_req {
 	char *param_value[MAX_PARAMS];
 	double started;
 };
+
+/* The servers of this process, so a listener's error can be traced to its server. */
+static struct http_server *servers;
+static void on_accept_error(struct evconnlistener *lev, void *arg);
+static void on_resume(evutil_socket_t fd, short what, void *arg);
 
 static const double latency_buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
 					 0.05,   0.1,   0.25,   0.5,   1,    2.5};
@@ -309,7 +317,8 @@ struct http_server *http_server_new(struct event_base *base)
 	srv->base = base;
 	srv->routes_tail = &srv->routes;
 	srv->http = evhttp_new(base);
-	if (srv->http == NULL)
+	srv->resume = evtimer_new(base, on_resume, srv);
+	if (srv->http == NULL || srv->resume == NULL)
 		goto fail;
 	evhttp_set_allowed_methods(srv->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
 						      EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
@@ -329,6 +338,8 @@ struct http_server *http_server_new(struct event_base *base)
 		labels, latency_buckets, sizeof latency_buckets / sizeof latency_buckets[0]);
 	if (srv->requests == NULL || srv->duration == NULL)
 		goto fail;
+	srv->next_server = servers;
+	servers = srv;
 	return srv;
 fail:
 	http_server_free(srv);
@@ -339,8 +350,15 @@ void http_server_free(struct http_server *srv)
 {
 	if (srv == NULL)
 		return;
+	for (struct http_server **p = &servers; *p; p = &(*p)->next_server)
+		if (*p == srv) {
+			*p = srv->next_server;
+			break;
+		}
 	if (srv->http)
 		evhttp_free(srv->http);
+	if (srv->resume)
+		event_free(srv->resume);
 	while (srv->routes) {
 		struct route *r = srv->routes;
 		srv->routes = r->next;
@@ -382,6 +400,7 @@ int http_server_listen(struct http_server *srv, const char *host, int port, char
 	srv->bound = evhttp_accept_socket_with_handle(srv->http, fd);
 	if (srv->bound == NULL)
 		goto fail;
+	evconnlistener_set_error_cb(evhttp_bound_socket_get_listener(srv->bound), on_accept_error);
 	freeaddrinfo(ai);
 	return 0;
 fail:
@@ -393,6 +412,31 @@ fail:
 }
 
 int http_server_port(const struct http_server *srv) { return srv->port; }
+
+static void on_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct http_server *srv = arg;
+	if (srv->bound)
+		evconnlistener_enable(evhttp_bound_socket_get_listener(srv->bound));
+}
+
+/* accept() failed: out of file descriptors (too many clients at once) or memory. Rather than
+ * spin on a listening socket that stays readable, stop accepting for a moment; the clients
+ * already connected are served meanwhile. */
+static void on_accept_error(struct evconnlistener *lev, void *arg)
+{
+	struct http_server *srv = servers;
+	while (srv && !(srv->bound && evhttp_bound_socket_get_listener(srv->bound) == lev))
+		srv = srv->next_server;
+	int err = EVUTIL_SOCKET_ERROR();
+	if (srv == NULL)
+		return;
+	evconnlistener_disable(lev);
+	og_warn(json_pack("{s:s}", "error", evutil_socket_error_to_string(err)),
+		"cannot accept more connections now; pausing 100 ms");
+	struct timeval tv = {0, 100000};
+	event_add(srv->resume, &tv);
+}
 
 void http_server_stop_accepting(struct http_server *srv)
 {

@@ -38,7 +38,8 @@ static int exec(PGconn *conn, const char *sql, const char *what, char *err, size
 	PGresult *res = PQexec(conn, sql);
 	ExecStatusType st = PQresultStatus(res);
 	int rc = 0;
-	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+	/* a migration of comments only is empty, not wrong */
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY) {
 		snprintf(err, errlen, "%s: %s", what, PQresultErrorMessage(res));
 		size_t n = strlen(err);
 		while (n > 0 && (err[n - 1] == '\n' || err[n - 1] == ' '))

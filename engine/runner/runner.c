@@ -28,7 +28,10 @@ struct worker {
 	PGresult *claimed;
 	int64_t directory_version;
 	double started, claimed_at, stepped_at;
-	struct event *retry; /* after a claim error */
+	struct event *retry;       /* after a claim error */
+	struct store_batch *batch; /* being stepped, slice by slice */
+	int next;                  /* the claimed row to step next */
+	struct event *slice;       /* runs the next slice */
 };
 
 struct runner {
@@ -164,104 +167,126 @@ static void on_written(int rc, const char *error, bool transient, void *arg)
 	batch_over(w, true);
 }
 
-/* Runs the step of every claimed event and writes the results. */
-static void run_steps(struct worker *w)
+/* Runs the step of claimed event I into batch B. Returns 0, or -1 when out of memory. */
+static int step_one(struct worker *w, struct store_batch *b, int i)
 {
 	struct runner *r = w->r;
 	const PGresult *res = w->claimed;
-	int n = PQntuples(res);
-	struct store_batch *b = store_batch_new();
-	if (b == NULL)
-		goto oom;
-	for (int i = 0; i < n; i++) {
-		const char *name = PQgetvalue(res, i, CLAIM_WORKFLOW);
-		int version = atoi(PQgetvalue(res, i, CLAIM_VERSION));
-		int64_t case_id = atoll(PQgetvalue(res, i, CLAIM_CASE_ID));
-		int64_t now = atoll(PQgetvalue(res, i, CLAIM_NOW));
-		struct core_case c = {0};
-		json_error_t jerr;
-		json_t *payload = json_loads(PQgetvalue(res, i, CLAIM_PAYLOAD), 0, &jerr);
-		struct core_event ev = {
-			.id = atoll(PQgetvalue(res, i, CLAIM_EVENT_ID)),
-			.type = PQgetvalue(res, i, CLAIM_TYPE),
-			.payload = payload,
-			.at = atoll(PQgetvalue(res, i, CLAIM_AT)),
-		};
-		char err[4096] = "";
-		struct core_effects fx;
-		bool fx_ready = core_effects_init(&fx) == 0;
-		int rc = -1;
-		const char *compile_error = NULL;
-		struct lwf_workflow *wf =
-			run_registry_get(r->registry, name, version, &compile_error);
-		if (!fx_ready) {
+	const char *name = PQgetvalue(res, i, CLAIM_WORKFLOW);
+	int version = atoi(PQgetvalue(res, i, CLAIM_VERSION));
+	int64_t case_id = atoll(PQgetvalue(res, i, CLAIM_CASE_ID));
+	int64_t now = atoll(PQgetvalue(res, i, CLAIM_NOW));
+	struct core_case c = {0};
+	json_error_t jerr;
+	json_t *payload = json_loads(PQgetvalue(res, i, CLAIM_PAYLOAD), 0, &jerr);
+	struct core_event ev = {
+		.id = atoll(PQgetvalue(res, i, CLAIM_EVENT_ID)),
+		.type = PQgetvalue(res, i, CLAIM_TYPE),
+		.payload = payload,
+		.at = atoll(PQgetvalue(res, i, CLAIM_AT)),
+	};
+	char err[4096] = "";
+	struct core_effects fx;
+	bool fx_ready = core_effects_init(&fx) == 0;
+	int rc = -1;
+	const char *compile_error = NULL;
+	struct lwf_workflow *wf = run_registry_get(r->registry, name, version, &compile_error);
+	if (!fx_ready) {
+		snprintf(err, sizeof err, "out of memory");
+	} else if (payload == NULL) {
+		snprintf(err, sizeof err, "the event's payload cannot be read: %s", jerr.text);
+	} else if (wf == NULL) {
+		snprintf(err, sizeof err, "workflow %s v%d cannot run: %s", name, version,
+			 compile_error ? compile_error : "it is not deployed");
+	} else if (core_case_init(&c, case_id, atoll(PQgetvalue(res, i, CLAIM_CITIZEN)), name,
+				  version, PQgetvalue(res, i, CLAIM_PHASE),
+				  PQgetvalue(res, i, CLAIM_STATUS),
+				  PQgetisnull(res, i, CLAIM_TOVHOLDER)
+					  ? NULL
+					  : PQgetvalue(res, i, CLAIM_TOVHOLDER),
+				  PQgetisnull(res, i, CLAIM_TOVHOLDER_DEPARTMENT)
+					  ? NULL
+					  : PQgetvalue(res, i, CLAIM_TOVHOLDER_DEPARTMENT),
+				  PQgetvalue(res, i, CLAIM_BIRTH_DATE),
+				  atoll(PQgetvalue(res, i, CLAIM_REVISION))) != 0) {
+		snprintf(err, sizeof err, "out of memory");
+	} else {
+		json_decref(c.state);
+		json_decref(c.attributes);
+		c.state = json_loads(PQgetvalue(res, i, CLAIM_STATE), 0, NULL);
+		c.attributes = json_loads(PQgetvalue(res, i, CLAIM_ATTRIBUTES), 0, NULL);
+		if (c.state == NULL || c.attributes == NULL)
 			snprintf(err, sizeof err, "out of memory");
-		} else if (payload == NULL) {
-			snprintf(err, sizeof err, "the event's payload cannot be read: %s",
-				 jerr.text);
-		} else if (wf == NULL) {
-			snprintf(err, sizeof err, "workflow %s v%d cannot run: %s", name, version,
-				 compile_error ? compile_error : "it is not deployed");
-		} else if (core_case_init(&c, case_id, atoll(PQgetvalue(res, i, CLAIM_CITIZEN)),
-					  name, version, PQgetvalue(res, i, CLAIM_PHASE),
-					  PQgetvalue(res, i, CLAIM_STATUS),
-					  PQgetisnull(res, i, CLAIM_TOVHOLDER)
-						  ? NULL
-						  : PQgetvalue(res, i, CLAIM_TOVHOLDER),
-					  PQgetisnull(res, i, CLAIM_TOVHOLDER_DEPARTMENT)
-						  ? NULL
-						  : PQgetvalue(res, i, CLAIM_TOVHOLDER_DEPARTMENT),
-					  PQgetvalue(res, i, CLAIM_BIRTH_DATE),
-					  atoll(PQgetvalue(res, i, CLAIM_REVISION))) != 0) {
-			snprintf(err, sizeof err, "out of memory");
-		} else {
-			json_decref(c.state);
-			json_decref(c.attributes);
-			c.state = json_loads(PQgetvalue(res, i, CLAIM_STATE), 0, NULL);
-			c.attributes = json_loads(PQgetvalue(res, i, CLAIM_ATTRIBUTES), 0, NULL);
-			if (c.state == NULL || c.attributes == NULL)
-				snprintf(err, sizeof err, "out of memory");
-			else
-				rc = core_step(wf, &c, &ev, r->dir, now, &fx, err, sizeof err);
-		}
-		const char *result;
-		if (rc == 0) {
-			rc = store_batch_done(b, &c, &ev, &fx);
-			result = "done";
-		} else {
-			int attempts = atoi(PQgetvalue(res, i, CLAIM_ATTEMPTS)) + 1;
-			bool stuck = attempts >= r->cfg->engine_max_attempts;
-			int64_t delay = (int64_t)r->cfg->engine_retry_base_ms
-					<< (attempts < 12 ? attempts - 1 : 11);
-			char where[160];
-			error_location(err, where, sizeof where);
-			og_warn(json_pack("{s:s,s:i,s:s,s:I,s:I,s:s,s:i,s:b}", "workflow", name,
-					  "version", version, "at", where, "case",
-					  (json_int_t)case_id, "event", (json_int_t)ev.id, "type",
-					  ev.type, "attempt", attempts, "stuck", stuck),
-				stuck ? "a step failed again; the case is stuck (see overgang case "
-					"show)"
-				      : "a step failed (see overgang case show)");
-			rc = store_batch_failed(b, case_id, ev.id, err, delay, stuck);
-			result = "failed";
-		}
-		const char *labels[] = {result};
-		og_metrics_add(r->m_steps, labels, 1);
-		core_case_clear(&c);
-		if (fx_ready)
-			core_effects_clear(&fx);
-		json_decref(payload);
-		if (rc != 0)
+		else
+			rc = core_step(wf, &c, &ev, r->dir, now, &fx, err, sizeof err);
+	}
+	const char *result;
+	if (rc == 0) {
+		rc = store_batch_done(b, &c, &ev, &fx);
+		result = "done";
+	} else {
+		int attempts = atoi(PQgetvalue(res, i, CLAIM_ATTEMPTS)) + 1;
+		bool stuck = attempts >= r->cfg->engine_max_attempts;
+		int64_t delay = (int64_t)r->cfg->engine_retry_base_ms
+				<< (attempts < 12 ? attempts - 1 : 11);
+		char where[160];
+		error_location(err, where, sizeof where);
+		og_warn(json_pack("{s:s,s:i,s:s,s:I,s:I,s:s,s:i,s:b}", "workflow", name, "version",
+				  version, "at", where, "case", (json_int_t)case_id, "event",
+				  (json_int_t)ev.id, "type", ev.type, "attempt", attempts, "stuck",
+				  stuck),
+			stuck ? "a step failed again; the case is stuck (see overgang case "
+				"show)"
+			      : "a step failed (see overgang case show)");
+		rc = store_batch_failed(b, case_id, ev.id, err, delay, stuck);
+		result = "failed";
+	}
+	const char *labels[] = {result};
+	og_metrics_add(r->m_steps, labels, 1);
+	core_case_clear(&c);
+	if (fx_ready)
+		core_effects_clear(&fx);
+	json_decref(payload);
+	return rc;
+}
+
+/* Runs the step of every claimed event and writes the results. Lua runs on the event loop,
+ * so a batch is stepped in slices of about SLICE_SECONDS: between them the loop answers HTTP
+ * requests and database results, and a large batch of heavy handlers never holds them up. */
+#define SLICE_SECONDS 0.002
+
+static void run_steps(struct worker *w)
+{
+	int n = PQntuples(w->claimed);
+	if (w->batch == NULL) {
+		w->batch = store_batch_new();
+		w->next = 0;
+		if (w->batch == NULL)
 			goto oom;
 	}
+	double until = og_monotonic_seconds() + SLICE_SECONDS;
+	while (w->next < n) {
+		if (step_one(w, w->batch, w->next++) != 0)
+			goto oom;
+		if (w->next < n && og_monotonic_seconds() > until) {
+			static const struct timeval now = {0, 0};
+			evtimer_add(w->slice, &now); /* after the loop has looked at I/O */
+			return;
+		}
+	}
+	struct store_batch *b = w->batch;
+	w->batch = NULL;
 	w->stepped_at = og_monotonic_seconds();
 	store_batch_write(w->conn, b, on_written, w);
 	return;
 oom:
-	store_batch_free(b);
+	store_batch_free(w->batch);
+	w->batch = NULL;
 	og_error(NULL, "out of memory running a batch");
 	batch_over(w, false);
 }
+
+static void on_slice(evutil_socket_t fd, short what, void *arg) { run_steps(arg); }
 
 static void on_sources(struct store_conn *conn, const PGresult *res, void *arg)
 {
@@ -603,10 +628,11 @@ struct runner *runner_new(struct event_base *base, const struct cfg *cfg,
 		w->r = r;
 		w->index = i;
 		w->retry = evtimer_new(base, on_retry, w);
+		w->slice = evtimer_new(base, on_slice, w);
 		struct store_conn_callbacks cb = {on_worker_up, on_worker_down, NULL, w};
 		w->conn = store_conn_new(base, cfg_conninfo(cfg), "overgangd worker",
 					 cfg->db_reconnect_min_ms, cfg->db_reconnect_max_ms, &cb);
-		if (w->retry == NULL || w->conn == NULL)
+		if (w->retry == NULL || w->slice == NULL || w->conn == NULL)
 			goto fail;
 	}
 	struct store_conn_callbacks cb = {on_control_up, on_control_down, on_notify, r};
@@ -641,6 +667,9 @@ void runner_free(struct runner *r)
 		store_conn_free(w->conn);
 		if (w->retry)
 			event_free(w->retry);
+		if (w->slice)
+			event_free(w->slice);
+		store_batch_free(w->batch);
 		PQclear(w->claimed);
 	}
 	free(r->workers);

@@ -40,6 +40,8 @@ static const struct key_spec keys[] = {
 	 604800000},
 	{"engine", "lua_instructions", KEY_INT, FIELD(engine_lua_instructions), 10, 10000000},
 	{"engine", "lua_memory", KEY_INT, FIELD(engine_lua_memory_mib), 1, 4096},
+	{"engine", "outbox_lease", KEY_DURATION, FIELD(engine_outbox_lease_ms), 1000, 86400000},
+	{"engine", "outbox_max_attempts", KEY_INT, FIELD(engine_outbox_max_attempts), 1, 1000},
 	{"api", "connections", KEY_INT, FIELD(api_connections), 1, 64},
 	{"api", "body_limit", KEY_INT, FIELD(api_body_limit_kib), 1, 65536},
 	{"api", "timeout", KEY_DURATION, FIELD(api_timeout_ms), 1000, 600000},
@@ -349,6 +351,8 @@ void cfg_defaults(struct cfg *cfg)
 	cfg->engine_sweep_interval_ms = 86400000;
 	cfg->engine_lua_instructions = 10000;
 	cfg->engine_lua_memory_mib = 32;
+	cfg->engine_outbox_lease_ms = 300000;
+	cfg->engine_outbox_max_attempts = 12;
 	cfg->api_connections = 4;
 	cfg->api_body_limit_kib = 1024;
 	cfg->api_timeout_ms = 30000;

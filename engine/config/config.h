@@ -47,6 +47,8 @@ struct cfg {
 	int engine_sweep_interval_ms;   /* how often start triggers are swept (and at start-up) */
 	int engine_lua_instructions;    /* per handler call, in thousands */
 	int engine_lua_memory_mib;      /* per workflow's Lua state */
+	int engine_outbox_lease_ms;     /* a claimed outbox row is this daemon's this long */
+	int engine_outbox_max_attempts; /* then a failing delivery is parked */
 
 	/* [api] */
 	int api_connections;    /* database connections serving the HTTP API */

@@ -8,6 +8,7 @@
 
 #include "api/api.h"
 #include "http/server.h"
+#include "plugin/plugin.h"
 #include "runner/runner.h"
 #include "store/health.h"
 #include "store/migrate.h"
@@ -22,6 +23,7 @@ struct daemon {
 	struct store_health *health;
 	struct runner *runner;
 	struct api *api;
+	struct plug_host *plugins;
 	struct event *sig_term, *sig_int, *sig_hup;
 	struct event *drain; /* while stopping: checks whether work in flight is done */
 	double started;
@@ -108,7 +110,8 @@ static void on_drain(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon *d = arg;
 	int in_flight = http_server_in_flight(d->http);
-	if (in_flight == 0 && runner_idle(d->runner) && api_idle(d->api)) {
+	if (in_flight == 0 && runner_idle(d->runner) && api_idle(d->api) &&
+	    plug_host_idle(d->plugins)) {
 		event_base_loopbreak(d->base);
 		return;
 	}
@@ -179,6 +182,11 @@ int daemon_run(const struct cfg *cfg)
 		og_error(NULL, "%s", err);
 		goto out;
 	}
+	d.plugins = plug_host_new(d.base, cfg, d.http, err, sizeof err);
+	if (d.plugins == NULL) {
+		og_error(NULL, "%s", err);
+		goto out;
+	}
 	if (http_server_listen(d.http, cfg->listen_host, cfg->listen_port, err, sizeof err) != 0) {
 		og_error(NULL, "%s", err);
 		goto out;
@@ -218,6 +226,7 @@ out:
 	api_free(d.api);
 	store_health_free(d.health);
 	http_server_free(d.http);
+	plug_host_free(d.plugins); /* after the server that calls their routes */
 	og_metrics_reset();
 	event_base_free(d.base);
 	return d.exit_code;

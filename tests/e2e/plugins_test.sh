@@ -1,0 +1,120 @@
+# Plugins: the loader refuses a plugin built for another ABI, one without a descriptor and one
+# whose init fails, each with a message naming the file; an optional plugin that fails does
+# not stop the daemon. The example plugin serves its routes, puts events into cases once per
+# key, and delivers the outbox: delivered, retried then parked, parked at once, never lost
+# when the daemon is killed mid-delivery, and never handed to a daemon without the plugin.
+source "$OVERGANG_SRC/tests/lib/testlib.sh"
+source "$OVERGANG_SRC/tests/lib/engine.sh"
+
+new_db 1
+seed_directory
+"$OVERGANG" workflow deploy "$OVERGANG_SRC/tests/workflows/counter.lua" >/dev/null
+seed_cases counter 2
+plugins="$OVERGANG_BIN/test-plugins"
+
+# refused NAME FILE EXPECTED [EXTRA CONFIG LINES]: the daemon does not start, and says why
+refused() {
+  local name=$1 file=$2 expected=$3; shift 3
+  write_conf "$TEST_TMP/$name.conf" "workers = 0"
+  { printf '[plugin.%s]\npath = %s\n' "$name" "$file"; for l in "$@"; do echo "$l"; done; } >>"$TEST_TMP/$name.conf"
+  local rc=0
+  timeout 10 "$OVERGANGD" -c "$TEST_TMP/$name.conf" 2>"$TEST_TMP/$name.log" || rc=$?
+  assert_eq 1 "$rc" "exit status with $name"
+  assert_contains "$(cat "$TEST_TMP/$name.log")" "$expected" "$name's message"
+}
+
+listening() { grep -q '"msg":"overgangd listening"' "$TEST_TMP/$1.log"; }
+
+step "a plugin built for another ABI major is refused, naming the file and both ABIs"
+refused test-wrong-major "$plugins/test_wrong_major.so" \
+  "test_wrong_major.so was built for plugin ABI 2.0; this overgangd has ABI 1.0"
+step "a plugin built for a newer ABI minor is refused"
+refused test-newer-minor "$plugins/test_newer_minor.so" \
+  "test_newer_minor.so was built for plugin ABI 1.1, newer than this overgangd's 1.0"
+step "a shared object without the descriptor is refused"
+refused test-no-descriptor "$plugins/test_no_descriptor.so" \
+  "test_no_descriptor.so is not an overgang plugin: it exports no overgang_plugin descriptor"
+step "a file that is not there is refused"
+refused nothing "$TEST_TMP/nothing.so" "cannot load plugin $TEST_TMP/nothing.so"
+step "a plugin whose init fails stops start-up, with its own message in the log"
+refused test-failing-init "$plugins/test_failing_init.so" "plugin test-failing-init"
+assert_contains "$(cat "$TEST_TMP/test-failing-init.log")" "no endpoint configured" "the plugin's own log line"
+step "a plugin configured under another name is refused"
+refused other "$OVERGANG_BIN/example.so" "is the plugin 'example', but is configured as [plugin.other]"
+
+step "an optional plugin that fails to start leaves the daemon running without it"
+write_conf "$TEST_TMP/opt.conf" "workers = 0"
+printf '[plugin.test-failing-init]\npath = %s\noptional = true\n' "$plugins/test_failing_init.so" >>"$TEST_TMP/opt.conf"
+daemon_start opt "$TEST_TMP/opt.conf"
+wait_for 10 listening opt || fail "the daemon with an optional failing plugin did not start: $(tail -n 3 "$TEST_TMP/opt.log")"
+assert_contains "$(cat "$TEST_TMP/opt.log")" "an optional plugin did not start" "warning"
+daemon_stop opt
+
+step "a plugin built on its own, with only engine/include and libevent, loads into this daemon"
+cc -shared -fPIC -Wall -Werror -I"$OVERGANG_SRC/engine/include" -o "$TEST_TMP/example.so" \
+  "$OVERGANG_SRC/plugins/example/example.c" $(pkg-config --cflags --libs libevent) ||
+  fail "the example plugin does not build against the public header alone"
+write_conf "$TEST_TMP/sep.conf" "workers = 0"
+printf '[plugin.example]\npath = %s\n' "$TEST_TMP/example.so" >>"$TEST_TMP/sep.conf"
+daemon_start sep "$TEST_TMP/sep.conf"
+listening() { grep -q '"msg":"overgangd listening"' "$TEST_TMP/$1.log"; }
+wait_for 10 listening sep || fail "the separately built plugin did not load: $(tail -n 3 "$TEST_TMP/sep.log")"
+assert_contains "$(cat "$TEST_TMP/sep.log")" "\"path\":\"$TEST_TMP/example.so\"" "loaded from its own build"
+daemon_stop sep
+
+# The example plugin, with quick retries and a short lease.
+example_conf() { # FILE
+  write_conf "$1" "workers = 1" "outbox_lease = 2s" "outbox_max_attempts = 3"
+  printf '[plugin.example]\npath = %s\ngreeting = hallo\n' "$OVERGANG_BIN/example.so" >>"$1"
+}
+port_of() { grep '"msg":"overgangd listening"' "$TEST_TMP/$1.log" | head -n 1 | sed 's/.*"port":\([0-9]*\).*/\1/'; }
+example_conf "$TEST_TMP/ex.conf"
+daemon_start ex "$TEST_TMP/ex.conf"
+wait_for 10 listening ex || fail "the example plugin's daemon did not start: $(tail -n 3 "$TEST_TMP/ex.log")"
+url="http://127.0.0.1:$(port_of ex)"
+assert_contains "$(cat "$TEST_TMP/ex.log")" '"msg":"plugin loaded"' "loaded"
+wait_drained 10
+
+step "the plugin's route answers under /v1/plugins/example/"
+assert_eq '{"greeting":"hallo"}' "$(curl -s "$url/v1/plugins/example/hello")" "hello"
+
+step "an event from the plugin lands in its case once per key, and the case steps it"
+for _ in 1 2; do
+  out=$(curl -s -X POST -H 'Idempotency-Key: k1' -d '{}' "$url/v1/plugins/example/cases/1/tick")
+  assert_eq '{"case":1}' "$out" "emit answer"
+done
+assert_eq 1 "$(sql "SELECT count(*) FROM event WHERE case_id = 1 AND type = 'tick' AND source = 'plugin:example'")" "one event for one key"
+wait_drained 10
+assert_eq 1 "$(sql "SELECT state->>'count' FROM cases WHERE id = 1")" "the workflow counted it"
+assert_contains "$(curl -s -X POST -H 'Idempotency-Key: k2' -d '{}' "$url/v1/plugins/example/cases/999/tick")" "no such case" "unknown case"
+assert_contains "$(curl -s -X POST -H 'Idempotency-Key: k3' -d '{}' "$url/v1/plugins/example/cases/1/started")" "bad-event" "a reserved type"
+
+step "the outbox: delivered, parked at once, retried then parked; other plugins' rows untouched"
+sql "INSERT INTO outbox (case_id, plugin, action, payload, idem_key) VALUES
+       (1, 'example', 'note', '{\"text\": \"ok\"}', 'ok-1'),
+       (1, 'example', 'note', '{\"outcome\": \"fail\"}', 'fail-1'),
+       (1, 'example', 'note', '{\"outcome\": \"retry\"}', 'retry-1'),
+       (1, 'webhook', 'post', '{}', 'other-1')" >/dev/null
+outbox() { sql "SELECT status || ':' || attempts FROM outbox WHERE idem_key = '$1'"; }
+wait_for 10 bash -c "[ \"\$(psql -qAtX -c \"SELECT status FROM overgang.outbox WHERE idem_key = 'ok-1'\")\" = delivered ]" ||
+  fail "ok-1 not delivered: $(outbox ok-1)"
+wait_for 10 bash -c "[ \"\$(psql -qAtX -c \"SELECT status FROM overgang.outbox WHERE idem_key = 'retry-1'\")\" = parked ]" ||
+  fail "retry-1 not parked after 3 attempts: $(outbox retry-1)"
+assert_eq "delivered:1" "$(outbox ok-1)" "ok-1"
+assert_eq "parked:1" "$(outbox fail-1)" "fail-1 parked at its first failure"
+assert_eq "parked:3" "$(outbox retry-1)" "retry-1 after outbox_max_attempts"
+assert_eq "the example asked for this" "$(sql "SELECT last_error FROM outbox WHERE idem_key = 'fail-1'")" "the plugin's reason is kept"
+assert_eq "pending:0" "$(outbox other-1)" "a row of a plugin this daemon does not load"
+
+step "a delivery in flight when the daemon is killed is handed out again after its lease"
+sql "INSERT INTO outbox (case_id, plugin, action, payload, idem_key) VALUES
+       (1, 'example', 'note', '{\"outcome\": \"hang\"}', 'hang-1')" >/dev/null
+wait_for 10 bash -c "[ \"\$(psql -qAtX -c \"SELECT attempts FROM overgang.outbox WHERE idem_key = 'hang-1'\")\" = 1 ]" ||
+  fail "hang-1 not handed out: $(outbox hang-1)"
+kill -9 "$(daemon_pid ex)"
+sql "UPDATE outbox SET payload = '{\"text\": \"now it works\"}' WHERE idem_key = 'hang-1'" >/dev/null
+daemon_start ex2 "$TEST_TMP/ex.conf"
+wait_for 15 bash -c "[ \"\$(psql -qAtX -c \"SELECT status FROM overgang.outbox WHERE idem_key = 'hang-1'\")\" = delivered ]" ||
+  fail "hang-1 not delivered after the restart: $(outbox hang-1)"
+assert_eq "delivered:2" "$(outbox hang-1)" "delivered on the second hand-out"
+daemon_stop ex2

@@ -14,6 +14,7 @@
 #include "api/route.h"
 #include "store/pool.h"
 #include "util/clock.h"
+#include "util/cpr.h"
 #include "util/file.h"
 #include "util/log.h"
 
@@ -50,7 +51,7 @@ struct api {
 	int ncached;
 	int waiting; /* requests waiting for the database */
 	bool has_cpr_key;
-	unsigned char cpr_key[32];
+	unsigned char cpr_key[OG_CPR_KEY_LEN];
 };
 
 /* One request on its way through the checks and the database. */
@@ -62,6 +63,10 @@ struct call {
 	unsigned char token_hash[API_TOKEN_HASH_LEN];
 	char staff[64];
 	enum api_role role;
+	/* for api_authenticate, where B is NULL */
+	unsigned roles;
+	api_auth_fn ok;
+	void *ok_arg;
 };
 
 static const struct {
@@ -85,10 +90,25 @@ static const struct {
 	{"idempotency-key-reused", "Idempotency key reused"},
 	{"conflict", "Conflict"},
 	{"invalid", "Not accepted"},
+	{"not-permitted", "Not permitted for you"},
+	{"not-open", "No longer open"},
+	{"case-closed", "Case closed"},
+	{"reserved-event-type", "Event type kept for the engine"},
 	{"cpr-unavailable", "CPR lookup not set up"},
 	{"database-unavailable", "Database unavailable"},
 	{"timeout", "Timed out"},
 	{"internal", "Internal error"},
+	{"invalid-workflow", "Workflow refused by the check"},
+	{"version-exists", "Workflow version deployed already"},
+	{"not-stuck", "Case is not stuck"},
+	{"not-parked", "Delivery is not parked"},
+	{"department-exists", "Department exists already"},
+	{"staff-exists", "Staff member exists already"},
+	{"unknown-department", "Unknown department"},
+	{"cpr-registered", "CPR number registered already"},
+	{"unknown-citizen", "Unknown citizen"},
+	{"unknown-workflow", "Workflow not deployed"},
+	{"case-exists", "Case running already"},
 };
 
 static const char *title_of(const char *type)
@@ -262,8 +282,7 @@ static bool cpr_to_hash(struct call *call, json_t *r, json_t *body)
 	if (cpr == NULL)
 		return true;
 	const char *s = json_string_value(cpr);
-	bool ok = s && strlen(s) == 10 && strspn(s, "0123456789") == 10;
-	if (!ok) {
+	if (!og_cpr_well_formed(s)) {
 		problem(call, 400, "wrong-type",
 			"The field 'cpr' must be a CPR number of 10 digits.", field_extra("cpr"));
 		return false;
@@ -275,11 +294,8 @@ static bool cpr_to_hash(struct call *call, json_t *r, json_t *body)
 			NULL);
 		return false;
 	}
-	unsigned char h[32];
 	char hex[65];
-	crypto_generichash(h, sizeof h, (const unsigned char *)s, 10, call->api->cpr_key,
-			   sizeof call->api->cpr_key);
-	sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+	og_cpr_hash_hex(call->api->cpr_key, s, hex);
 	json_object_set_new(r, "cpr_hash", json_string(hex));
 	if (!(call->b->route->flags & API_KEEPS_CPR))
 		json_object_del(body, "cpr");
@@ -299,6 +315,7 @@ static json_t *header_string(struct call *call, const char *name, size_t max, bo
 }
 
 static void on_result(struct store_conn *conn, const PGresult *res, void *arg);
+static void authenticated(struct call *call);
 
 /* Everything that can be checked here is; then the route's function runs. */
 static void run(struct call *call)
@@ -547,24 +564,37 @@ static void on_token(struct store_conn *conn, const PGresult *res, void *arg)
 	call->role = role;
 	if (call->api->cfg->api_token_cache_ms > 0)
 		cache_put(call->api, call->token_id, stored, call->staff, role);
-	run(call);
+	authenticated(call);
+}
+
+/* The token is good: on to the route, or back to whoever asked (api_authenticate). */
+static void authenticated(struct call *call)
+{
+	http_req_set_actor(call->req, call->staff);
+	if (call->b) {
+		run(call);
+		return;
+	}
+	if (!(call->roles & call->role)) {
+		char detail[160];
+		snprintf(detail, sizeof detail, "Your role (%s) does not give access to this.",
+			 api_role_name(call->role));
+		problem(call, 403, "forbidden", detail, NULL);
+		return;
+	}
+	call->ok(call->req, call->ok_arg);
+	free(call);
 }
 
 static const char token_sql[] =
 	"SELECT t.staff_id, t.role, t.hash FROM api_token t JOIN staff s ON s.id = t.staff_id"
 	" WHERE t.id = $1 AND t.revoked_at IS NULL AND s.status <> 'inactive'";
 
-static void on_route(struct http_req *req, void *arg)
+/* Checks the bearer token of CALL's request; authenticated() or a 401/503 answer follows. */
+static void authenticate(struct call *call)
 {
-	struct binding *b = arg;
-	struct call *call = calloc(1, sizeof *call);
-	if (call == NULL) {
-		http_reply_problem(req, 503, "internal", "Internal error", "out of memory", NULL);
-		return;
-	}
-	call->api = b->api;
-	call->req = req;
-	call->b = b;
+	struct api *api = call->api;
+	struct http_req *req = call->req;
 	const char *auth = http_req_header(req, "Authorization");
 	if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0 ||
 	    !api_token_parse(auth + 7, call->token_id, call->token_hash)) {
@@ -574,15 +604,15 @@ static void on_route(struct http_req *req, void *arg)
 			NULL);
 		return;
 	}
-	struct cached_token *t = cache_find(b->api, call->token_id);
+	struct cached_token *t = cache_find(api, call->token_id);
 	if (t && t->expires > og_monotonic_seconds() &&
 	    api_token_hash_equal(t->hash, call->token_hash)) {
 		snprintf(call->staff, sizeof call->staff, "%s", t->staff);
 		call->role = t->role;
-		run(call);
+		authenticated(call);
 		return;
 	}
-	struct store_conn *conn = store_pool_pick(b->api->pool);
+	struct store_conn *conn = store_pool_pick(api->pool);
 	const char *params[] = {call->token_id};
 	if (conn == NULL ||
 	    store_conn_query_named(conn, "api_token", token_sql, 1, params, on_token, call) != 0) {
@@ -590,7 +620,41 @@ static void on_route(struct http_req *req, void *arg)
 			"The database cannot be reached just now; try again shortly.", NULL);
 		return;
 	}
-	b->api->waiting++;
+	api->waiting++;
+}
+
+static struct call *call_new(struct api *api, struct http_req *req)
+{
+	struct call *call = calloc(1, sizeof *call);
+	if (call == NULL) {
+		http_reply_problem(req, 503, "internal", "Internal error", "out of memory", NULL);
+		return NULL;
+	}
+	call->api = api;
+	call->req = req;
+	return call;
+}
+
+static void on_route(struct http_req *req, void *arg)
+{
+	struct binding *b = arg;
+	struct call *call = call_new(b->api, req);
+	if (call == NULL)
+		return;
+	call->b = b;
+	authenticate(call);
+}
+
+void api_authenticate(struct api *api, struct http_req *req, unsigned roles, api_auth_fn ok,
+		      void *arg)
+{
+	struct call *call = call_new(api, req);
+	if (call == NULL)
+		return;
+	call->roles = roles;
+	call->ok = ok;
+	call->ok_arg = arg;
+	authenticate(call);
 }
 
 static void on_openapi(struct http_req *req, void *arg)
@@ -606,20 +670,8 @@ static int read_cpr_key(struct api *api, char *err, size_t errlen)
 	const char *path = api->cfg->api_cpr_key_file;
 	if (path == NULL || path[0] == '\0')
 		return 0;
-	size_t len;
-	char *text = og_read_file(path, &len);
-	if (text == NULL) {
-		snprintf(err, errlen, "[api] cpr_key_file: cannot read %s", path);
+	if (og_cpr_key_load(path, api->cpr_key, err, errlen) != 0)
 		return -1;
-	}
-	size_t n = 0;
-	int rc = sodium_hex2bin(api->cpr_key, sizeof api->cpr_key, text, len, " \n\r\t", &n, NULL);
-	sodium_memzero(text, len);
-	free(text);
-	if (rc != 0 || n != sizeof api->cpr_key) {
-		snprintf(err, errlen, "[api] cpr_key_file: %s must hold 64 hex digits", path);
-		return -1;
-	}
 	api->has_cpr_key = true;
 	return 0;
 }

@@ -25,6 +25,13 @@ __attribute__((warn_unused_result)) struct api *api_new(struct event_base *base,
 							size_t errlen);
 void api_free(struct api *api);
 
+/* Checks REQ's bearer token for one of ROLES (bits of enum api_role, api/token.h). On success
+ * records the person as the request's actor (http_req_actor) and calls OK; otherwise answers
+ * 401 or 403 itself and OK is not called. For routes outside the route tables (plugins'). */
+typedef void (*api_auth_fn)(struct http_req *req, void *arg);
+void api_authenticate(struct api *api, struct http_req *req, unsigned roles, api_auth_fn ok,
+		      void *arg);
+
 /* Whether no request is waiting for the database. */
 bool api_idle(const struct api *api);
 

@@ -427,8 +427,10 @@ static int cmd_outbox(struct apply *a, const json_t *cmd)
 	else
 		snprintf(idem, sizeof idem, "event:%lld:%zu", (long long)a->ev->id, a->index);
 	return append(a, a->fx->outbox,
-		      json_pack("{s:s,s:s,s:o,s:s}", "plugin", plugin, "action", action, "payload",
-				payload ? json_incref(payload) : json_object(), "idem_key", idem));
+		      json_pack("{s:s,s:s,s:o,s:s,s:b}", "plugin", plugin, "action", action,
+				"payload", payload ? json_incref(payload) : json_object(),
+				"idem_key", idem, "notify",
+				json_is_true(json_object_get(cmd, "notify"))));
 }
 
 static int cmd_close(struct apply *a, const json_t *cmd)

@@ -182,7 +182,7 @@ int daemon_run(const struct cfg *cfg)
 		og_error(NULL, "%s", err);
 		goto out;
 	}
-	d.plugins = plug_host_new(d.base, cfg, d.http, err, sizeof err);
+	d.plugins = plug_host_new(d.base, cfg, d.http, d.api, err, sizeof err);
 	if (d.plugins == NULL) {
 		og_error(NULL, "%s", err);
 		goto out;

@@ -55,6 +55,7 @@ struct http_req {
 	const char *param_name[MAX_PARAMS];
 	char *param_value[MAX_PARAMS];
 	double started;
+	char actor[64];
 };
 
 /* The servers of this process, so a listener's error can be traced to its server. */
@@ -295,6 +296,13 @@ const char *http_req_body(struct http_req *req, size_t *len)
 	const char *p = (const char *)evbuffer_pullup(in, -1);
 	return p ? p : "";
 }
+
+void http_req_set_actor(struct http_req *req, const char *staff)
+{
+	snprintf(req->actor, sizeof req->actor, "%s", staff ? staff : "");
+}
+
+const char *http_req_actor(const struct http_req *req) { return req->actor[0] ? req->actor : NULL; }
 
 void http_req_reply_header(struct http_req *req, const char *name, const char *value)
 {

@@ -53,6 +53,9 @@ const char *http_req_header(const struct http_req *req, const char *name);
 const char *http_req_query(const struct http_req *req);
 /* The body (not NUL-terminated), its length in LEN. */
 const char *http_req_body(struct http_req *req, size_t *len);
+/* Who is asking, once authenticated (a staff id; copied), and who that is (NULL before). */
+void http_req_set_actor(struct http_req *req, const char *staff);
+const char *http_req_actor(const struct http_req *req);
 /* Adds a header to the reply. */
 void http_req_reply_header(struct http_req *req, const char *name, const char *value);
 

@@ -61,6 +61,7 @@ enum field_type {
 	FT_LIST,    /* a list of non-empty strings */
 	FT_RECORD,  /* a table of named fields, stored as a JSON object */
 	FT_VALUE,   /* a number or a string */
+	FT_FLAG,    /* true or false */
 };
 
 struct field {
@@ -196,6 +197,11 @@ static void check_field(lua_State *L, const char *method, const struct field *f,
 				     "'%s' must be a table of named fields (%s), not a %s", f->name,
 				     f->what, luaL_typename(L, idx));
 		break;
+	case FT_FLAG:
+		if (lua_type(L, idx) != LUA_TBOOLEAN)
+			method_error(L, method, "'%s' must be true or false (%s), not a %s",
+				     f->name, f->what, luaL_typename(L, idx));
+		break;
 	case FT_VALUE:
 		if (lua_type(L, idx) == LUA_TNUMBER) {
 			if (!lua_isinteger(L, idx) && !isfinite(lua_tonumber(L, idx)))
@@ -316,6 +322,7 @@ static int put_fields(lua_State *L, const struct call *c, json_t *cmd, char *err
 			v = lua_type(L, idx) == LUA_TNUMBER ? json_lua_number(L, idx)
 							    : json_lua_string(L, idx);
 			break;
+		case FT_FLAG: v = json_boolean(lua_toboolean(L, idx)); break;
 		case FT_LIST: {
 			v = json_array();
 			lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
@@ -511,6 +518,8 @@ static int case_outbox(lua_State *L)
 		{"action", FT_ID, true, "the plugin's action", NULL},
 		{"payload", FT_RECORD, false, "what the action needs", NULL},
 		{"key", FT_ID, false, "a key that makes it happen once", NULL},
+		{"notify", FT_FLAG, false,
+		 "whether the case hears back: delivered or delivery_failed", NULL},
 	};
 	static const struct method m = {
 		"outbox",

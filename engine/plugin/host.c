@@ -1,12 +1,16 @@
 /* The plugin host: loading the configured plugins and the function table they call. */
 #include <dlfcn.h>
 #include <jansson.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/api.h"
+#include "api/token.h"
 #include "plugin/internal.h"
+#include "util/cpr.h"
 #include "util/log.h"
 
 /* ---- the function table ---- */
@@ -52,7 +56,8 @@ static void on_emitted(struct store_conn *conn, const PGresult *res, void *arg)
 	const char *error = "the database connection was lost";
 	if (res && PQresultStatus(res) == PGRES_TUPLES_OK) {
 		if (PQntuples(res) == 1) {
-			ok = 1;
+			ok = strcmp(PQgetvalue(res, 0, 1), "t") == 0 ? OG_EMIT_ADDED
+								     : OG_EMIT_KNOWN;
 			case_id = atoll(PQgetvalue(res, 0, 0));
 			error = NULL;
 		} else {
@@ -79,7 +84,7 @@ static const char emit_sql[] =
 	"  INSERT INTO event (case_id, type, payload, source, idem_key)"
 	"  SELECT id, $4, $5::jsonb, $6, $7 FROM target"
 	"  ON CONFLICT (case_id, source, idem_key) DO NOTHING RETURNING case_id)"
-	"SELECT case_id FROM ins UNION SELECT id FROM target";
+	"SELECT id, EXISTS (SELECT 1 FROM ins) FROM target";
 
 static bool event_type_ok(const char *t)
 {
@@ -160,12 +165,12 @@ static void host_delivered(struct og_plugin_ctx *ctx, const struct og_delivery *
 			   enum og_delivery_result outcome, int retry_ms, const char *error,
 			   const char *result)
 {
-	plug_outbox_delivered(ctx->host->outbox, d, outcome, retry_ms, error);
+	plug_outbox_delivered(ctx->host->outbox, d, outcome, retry_ms, error, result);
 }
 
 /* ---- HTTP routes ---- */
 
-static void on_plugin_route(struct http_req *req, void *arg)
+static void call_route(struct http_req *req, void *arg)
 {
 	struct plug_route *r = arg;
 	if (!r->ctx->started) {
@@ -176,10 +181,20 @@ static void on_plugin_route(struct http_req *req, void *arg)
 	r->fn(r->ctx, (struct og_http_request *)req, r->arg);
 }
 
-static int host_register_route(struct og_plugin_ctx *ctx, const char *method, const char *subpath,
-			       og_http_fn fn, void *arg)
+static void on_plugin_route(struct http_req *req, void *arg)
 {
-	if (!ctx->in_init || method == NULL || subpath == NULL || fn == NULL)
+	struct plug_route *r = arg;
+	if (r->access == OG_ROUTE_ADMIN)
+		api_authenticate(r->ctx->host->api, req, API_ADMIN, call_route, r);
+	else
+		call_route(req, r);
+}
+
+static int host_register_route(struct og_plugin_ctx *ctx, const char *method, const char *subpath,
+			       enum og_route_access access, og_http_fn fn, void *arg)
+{
+	if (!ctx->in_init || method == NULL || subpath == NULL || fn == NULL ||
+	    (access != OG_ROUTE_OPEN && access != OG_ROUTE_ADMIN))
 		return -1;
 	struct plug_route *r = calloc(1, sizeof *r);
 	if (r == NULL)
@@ -193,6 +208,7 @@ static int host_register_route(struct og_plugin_ctx *ctx, const char *method, co
 	snprintf(pattern, n, "/v1/plugins/%s/%s", ctx->name,
 		 subpath[0] == '/' ? subpath + 1 : subpath);
 	r->ctx = ctx;
+	r->access = access;
 	r->fn = fn;
 	r->arg = arg;
 	if (http_server_route(ctx->host->http, method, pattern, r->name, on_plugin_route, r) != 0)
@@ -241,8 +257,8 @@ static void req_problem(struct og_http_request *req, int status, const char *typ
 			   detail, NULL);
 }
 
-/* Lua helpers and periodic jobs are part of ABI 1.0 but not served by this host yet: a
- * plugin that registers one is told so, and its init decides what to do. */
+/* Lua helpers are part of ABI 1.0 but not served by this host yet: a plugin that registers
+ * one is told so, and its init decides what to do. */
 static int host_register_lua(struct og_plugin_ctx *ctx, const char *function, og_lua_fn fn,
 			     void *arg)
 {
@@ -253,11 +269,323 @@ static int host_register_lua(struct og_plugin_ctx *ctx, const char *function, og
 static int host_register_job(struct og_plugin_ctx *ctx, const char *job, int interval_ms,
 			     og_job_fn fn, void *arg)
 {
-	host_log(ctx, OG_LOG_ERROR, "register_job: periodic jobs are not available in this build");
-	return -1;
+	return plug_job_register(ctx, job, interval_ms, fn, arg);
 }
 
-static void host_job_done(struct og_plugin_ctx *ctx, const char *job, int ok, const char *error) {}
+static void host_job_done(struct og_plugin_ctx *ctx, const char *job, int ok, const char *error)
+{
+	plug_job_done(ctx, job, ok, error);
+}
+
+static int host_run_job(struct og_plugin_ctx *ctx, const char *job)
+{
+	return plug_job_run(ctx, job);
+}
+
+static const char *req_actor(struct og_http_request *req)
+{
+	return http_req_actor((struct http_req *)req);
+}
+
+/* ---- answers from the loop ---- */
+
+/* A call whose answer is already known is still answered from the loop, as promised. */
+struct later {
+	void (*fn)(struct later *l);
+	struct plug_host *host;
+	void *done;
+	void *arg;
+	char error[256];
+};
+
+static void on_later(evutil_socket_t fd, short what, void *arg)
+{
+	struct later *l = arg;
+	l->host->in_flight--;
+	if (!l->host->stopping)
+		l->fn(l);
+	free(l);
+}
+
+static void answer_later(struct plug_host *host, void (*fn)(struct later *), void *done, void *arg,
+			 const char *error)
+{
+	struct later *l = calloc(1, sizeof *l);
+	if (l == NULL)
+		return;
+	*l = (struct later){.fn = fn, .host = host, .done = done, .arg = arg};
+	snprintf(l->error, sizeof l->error, "%s", error);
+	struct timeval now = {0, 0};
+	if (event_base_once(host->base, -1, EV_TIMEOUT, on_later, l, &now) != 0) {
+		free(l);
+		return;
+	}
+	host->in_flight++;
+}
+
+/* ---- citizens from a register ---- */
+
+struct upsert_call {
+	struct plug_host *host;
+	og_upsert_done_fn done;
+	void *arg;
+};
+
+static void upsert_refused(struct later *l)
+{
+	og_upsert_done_fn done = (og_upsert_done_fn)l->done;
+	if (done)
+		done(l->arg, 0, NULL, l->error);
+}
+
+static void on_upserted(struct store_conn *conn, const PGresult *res, void *arg)
+{
+	struct upsert_call *u = arg;
+	u->host->in_flight--;
+	struct og_upsert_result r = {.size = sizeof r};
+	int ok = 0;
+	const char *error = "the database connection was lost; nothing was written";
+	if (res && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+		json_t *counts = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+		r.added = (long)json_integer_value(json_object_get(counts, "added"));
+		r.changed = (long)json_integer_value(json_object_get(counts, "changed"));
+		r.unchanged = (long)json_integer_value(json_object_get(counts, "unchanged"));
+		json_decref(counts);
+		ok = 1;
+		error = NULL;
+	} else if (res) {
+		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		error = state && strcmp(state, "23505") == 0
+				? "another import wrote one of these citizens at the same moment; "
+				  "nothing was written, try the batch again"
+				: "the database refused the batch; nothing was written";
+	}
+	if (u->done && !u->host->stopping)
+		u->done(u->arg, ok, ok ? &r : NULL, error);
+	free(u);
+}
+
+static bool is_date(const char *s)
+{
+	int y, m, d;
+	return s && strlen(s) == 10 && sscanf(s, "%4d-%2d-%2d", &y, &m, &d) == 3 && s[4] == '-' &&
+	       s[7] == '-' && m >= 1 && m <= 12 && d >= 1 && d <= 31 && y >= 1850;
+}
+
+/* The citizens as the JSON the SQL takes; NULL with WHY naming the element at fault. */
+static char *citizens_json(struct plug_host *host, const struct og_citizen *list, size_t n,
+			   char *why, size_t whylen)
+{
+	json_t *doc = json_array();
+	size_t stride = list[0].size;
+	for (size_t i = 0; i < n; i++) {
+		const struct og_citizen *c =
+			(const struct og_citizen *)((const char *)list + i * stride);
+		const char *wrong = NULL;
+		json_t *attrs = c->attributes ? json_loads(c->attributes, 0, NULL) : json_object();
+		if (!og_cpr_well_formed(c->cpr))
+			wrong = "the CPR number is not 10 digits";
+		else if (c->name == NULL || c->name[0] == '\0')
+			wrong = "the name is missing";
+		else if (!is_date(c->birth_date))
+			wrong = "the birth date is not YYYY-MM-DD";
+		else if (!json_is_object(attrs))
+			wrong = "the attributes are not a JSON object";
+		else if (c->municipality &&
+			 (strlen(c->municipality) > 4 ||
+			  strspn(c->municipality, "0123456789") != strlen(c->municipality)))
+			wrong = "the municipality code is not a number";
+		if (wrong) {
+			snprintf(why, whylen, "citizen %zu of the batch: %s", i, wrong);
+			json_decref(attrs);
+			json_decref(doc);
+			return NULL;
+		}
+		if (c->municipality && c->municipality[0])
+			json_object_set_new(attrs, "kommunekode", json_string(c->municipality));
+		char hex[65];
+		og_cpr_hash_hex(host->cpr_key, c->cpr, hex);
+		json_array_append_new(doc, json_pack("{s:s,s:s,s:s,s:s,s:o}", "cpr_hash", hex,
+						     "cpr", c->cpr, "name", c->name, "birth_date",
+						     c->birth_date, "attributes", attrs));
+	}
+	char *text = json_dumps(doc, JSON_COMPACT);
+	json_decref(doc);
+	if (text == NULL)
+		snprintf(why, whylen, "out of memory");
+	return text;
+}
+
+static int host_upsert_citizens(struct og_plugin_ctx *ctx, const struct og_citizen *citizens,
+				size_t n, og_upsert_done_fn done, void *arg)
+{
+	struct plug_host *host = ctx->host;
+	if (citizens == NULL || n == 0 || citizens[0].size < sizeof(struct og_citizen)) {
+		host_log(ctx, OG_LOG_ERROR, "upsert_citizens: no citizens, or an older struct");
+		return -1;
+	}
+	char why[256];
+	if (!host->has_cpr_key) {
+		answer_later(
+			host, upsert_refused, (void *)done, arg,
+			"citizens cannot be found by CPR number: [api] cpr_key_file is not set");
+		return 0;
+	}
+	char *doc = citizens_json(host, citizens, n, why, sizeof why);
+	if (doc == NULL) {
+		answer_later(host, upsert_refused, (void *)done, arg, why);
+		return 0;
+	}
+	struct upsert_call *u = calloc(1, sizeof *u);
+	const char *params[] = {doc};
+	if (u == NULL || host->conn == NULL ||
+	    store_conn_query_named(host->conn, "plugin_upsert_citizens",
+				   "SELECT plugin_upsert_citizens($1::jsonb)::text", 1, params,
+				   on_upserted, u) != 0) {
+		free(u);
+		sodium_memzero(doc, strlen(doc));
+		free(doc);
+		answer_later(host, upsert_refused, (void *)done, arg,
+			     "the database is not reachable now; nothing was written");
+		return 0;
+	}
+	sodium_memzero(doc, strlen(doc));
+	free(doc);
+	*u = (struct upsert_call){host, done, arg};
+	host->in_flight++;
+	return 0;
+}
+
+/* ---- the staff directory ---- */
+
+struct sync_call {
+	struct plug_host *host;
+	og_sync_done_fn done;
+	void *arg;
+};
+
+static void sync_refused(struct later *l)
+{
+	og_sync_done_fn done = (og_sync_done_fn)l->done;
+	if (done)
+		done(l->arg, 0, NULL, l->error);
+}
+
+static void on_synced(struct store_conn *conn, const PGresult *res, void *arg)
+{
+	struct sync_call *sc = arg;
+	sc->host->in_flight--;
+	struct og_sync_result r = {.size = sizeof r};
+	int ok = 0;
+	const char *error = "the database connection was lost; nothing was changed";
+	if (res && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+		json_t *counts = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+		r.added = (long)json_integer_value(json_object_get(counts, "added"));
+		r.changed = (long)json_integer_value(json_object_get(counts, "changed"));
+		r.deactivated = (long)json_integer_value(json_object_get(counts, "deactivated"));
+		r.unchanged = (long)json_integer_value(json_object_get(counts, "unchanged"));
+		json_decref(counts);
+		ok = 1;
+		error = NULL;
+	} else if (res) {
+		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		error = state && strcmp(state, "23503") == 0 ? "a membership names a department or "
+							       "person the directory does not "
+							       "list; nothing was changed"
+			: state && strcmp(state, "23514") == 0
+				? "an id in the directory does not fit overgang's rules "
+				  "(departments: "
+				  "a-z, 0-9 and -; staff: a-z, 0-9, ., _ and -); nothing was "
+				  "changed"
+				: "the database refused the directory; nothing was changed";
+	}
+	if (sc->done && !sc->host->stopping)
+		sc->done(sc->arg, ok, ok ? &r : NULL, error);
+	free(sc);
+}
+
+#define AT(list, i) ((const void *)((const char *)(list) + (i) * (list)[0].size))
+
+static char *directory_json(const struct og_directory *dir, char *why, size_t whylen)
+{
+	json_t *deps = json_array(), *staff = json_array(), *members = json_array();
+	for (size_t i = 0; i < dir->ndepartments; i++) {
+		const struct og_department *d = AT(dir->departments, i);
+		if (d->id == NULL || d->name == NULL) {
+			snprintf(why, whylen, "department %zu: id and name are required", i);
+			goto fail;
+		}
+		json_array_append_new(deps, json_pack("{s:s,s:s}", "id", d->id, "name", d->name));
+	}
+	for (size_t i = 0; i < dir->nstaff; i++) {
+		const struct og_staff *p = AT(dir->staff, i);
+		if (p->id == NULL || p->name == NULL) {
+			snprintf(why, whylen, "staff %zu: id and name are required", i);
+			goto fail;
+		}
+		json_array_append_new(staff,
+				      json_pack("{s:s,s:s,s:s?,s:b}", "id", p->id, "name", p->name,
+						"email", p->email, "active", p->active != 0));
+	}
+	for (size_t i = 0; i < dir->nmemberships; i++) {
+		const struct og_membership *m = AT(dir->memberships, i);
+		if (m->staff == NULL || m->department == NULL) {
+			snprintf(why, whylen, "membership %zu: staff and department are required",
+				 i);
+			goto fail;
+		}
+		json_array_append_new(members,
+				      json_pack("{s:s,s:s,s:b}", "staff", m->staff, "department",
+						m->department, "lead", m->lead != 0));
+	}
+	json_t *doc = json_pack("{s:o,s:o,s:o}", "departments", deps, "staff", staff, "memberships",
+				members);
+	char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+	json_decref(doc);
+	if (text == NULL)
+		snprintf(why, whylen, "out of memory");
+	return text;
+fail:
+	json_decref(deps);
+	json_decref(staff);
+	json_decref(members);
+	return NULL;
+}
+
+static int host_sync_directory(struct og_plugin_ctx *ctx, const struct og_directory *dir,
+			       og_sync_done_fn done, void *arg)
+{
+	struct plug_host *host = ctx->host;
+	if (dir == NULL || dir->size < sizeof *dir ||
+	    (dir->ndepartments && dir->departments[0].size < sizeof(struct og_department)) ||
+	    (dir->nstaff && dir->staff[0].size < sizeof(struct og_staff)) ||
+	    (dir->nmemberships && dir->memberships[0].size < sizeof(struct og_membership))) {
+		host_log(ctx, OG_LOG_ERROR, "sync_directory: a missing or older struct");
+		return -1;
+	}
+	char why[256];
+	char *doc = directory_json(dir, why, sizeof why);
+	if (doc == NULL) {
+		answer_later(host, sync_refused, (void *)done, arg, why);
+		return 0;
+	}
+	struct sync_call *sc = calloc(1, sizeof *sc);
+	const char *params[] = {ctx->name, doc};
+	if (sc == NULL || host->conn == NULL ||
+	    store_conn_query_named(host->conn, "plugin_sync_directory",
+				   "SELECT plugin_sync_directory($1, $2::jsonb)::text", 2, params,
+				   on_synced, sc) != 0) {
+		free(sc);
+		free(doc);
+		answer_later(host, sync_refused, (void *)done, arg,
+			     "the database is not reachable now; nothing was changed");
+		return 0;
+	}
+	free(doc);
+	*sc = (struct sync_call){host, done, arg};
+	host->in_flight++;
+	return 0;
+}
 
 const struct og_host plug_host_table = {
 	.size = sizeof(struct og_host),
@@ -279,6 +607,10 @@ const struct og_host plug_host_table = {
 	.register_lua = host_register_lua,
 	.register_job = host_register_job,
 	.job_done = host_job_done,
+	.run_job = host_run_job,
+	.http_actor = req_actor,
+	.upsert_citizens = host_upsert_citizens,
+	.sync_directory = host_sync_directory,
 };
 
 /* ---- loading ---- */
@@ -293,6 +625,7 @@ static void ctx_free(struct og_plugin_ctx *ctx)
 		free(a->action);
 		free(a);
 	}
+	plug_jobs_free(ctx);
 	/* the HTTP server that calls the routes is freed before the plugins */
 	while (ctx->routes) {
 		struct plug_route *r = ctx->routes;
@@ -393,6 +726,7 @@ static void on_up(struct store_conn *conn, void *arg)
 			      " set_config('statement_timeout', '30s', false)");
 	store_conn_exec(conn, "LISTEN overgang_outbox");
 	plug_outbox_wake(host->outbox);
+	plug_jobs_start(host);
 }
 
 static void on_down(struct store_conn *conn, const char *why, void *arg) {}
@@ -404,7 +738,7 @@ static void on_notify(struct store_conn *conn, const char *channel, void *arg)
 }
 
 struct plug_host *plug_host_new(struct event_base *base, const struct cfg *cfg,
-				struct http_server *http, char *err, size_t errlen)
+				struct http_server *http, struct api *api, char *err, size_t errlen)
 {
 	struct plug_host *host = calloc(1, sizeof *host);
 	if (host == NULL) {
@@ -414,7 +748,13 @@ struct plug_host *plug_host_new(struct event_base *base, const struct cfg *cfg,
 	host->base = base;
 	host->cfg = cfg;
 	host->http = http;
+	host->api = api;
 	host->plugins_tail = &host->plugins;
+	if (cfg->api_cpr_key_file && cfg->api_cpr_key_file[0]) {
+		if (og_cpr_key_load(cfg->api_cpr_key_file, host->cpr_key, err, errlen) != 0)
+			goto fail;
+		host->has_cpr_key = true;
+	}
 	/* each [plugin.NAME] section once, in the order of the file */
 	for (const struct cfg_plugin_key *k = cfg->plugin_keys; k; k = k->next) {
 		bool seen = false;
@@ -465,6 +805,7 @@ void plug_host_free(struct plug_host *host)
 		rev = ctx->next;
 		ctx_free(ctx);
 	}
+	sodium_memzero(host->cpr_key, sizeof host->cpr_key);
 	free(host);
 }
 

@@ -86,15 +86,21 @@ static void on_result_written(struct store_conn *conn, const PGresult *res, void
 {
 	struct plug_outbox *ob = arg;
 	ob->host->in_flight--;
-	if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK)
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK)
 		og_warn(NULL, "an outbox delivery's outcome could not be recorded; the row is "
 			      "delivered again when its lease runs out");
 }
 
-static void record(struct plug_outbox *ob, const char *sql, int n, const char *const *params)
+/* The outcome, and the case's event when it asked for one, in one statement. */
+static void record(struct plug_outbox *ob, const char *const *params)
 {
 	struct store_conn *conn = ob->host->conn;
-	if (conn == NULL || store_conn_query(conn, sql, n, params, on_result_written, ob) != 0) {
+	if (conn == NULL ||
+	    store_conn_query_named(
+		    conn, "outbox_outcome",
+		    "SELECT outbox_outcome($1::bigint, $2, $3::interval, $4::int, $5,"
+		    " $6::jsonb)",
+		    6, params, on_result_written, ob) != 0) {
 		og_warn(NULL, "an outbox delivery's outcome could not be recorded; the row is "
 			      "delivered again when its lease runs out");
 		return;
@@ -103,7 +109,8 @@ static void record(struct plug_outbox *ob, const char *sql, int n, const char *c
 }
 
 void plug_outbox_delivered(struct plug_outbox *ob, const struct og_delivery *d,
-			   enum og_delivery_result outcome, int retry_ms, const char *error)
+			   enum og_delivery_result outcome, int retry_ms, const char *error,
+			   const char *result)
 {
 	struct delivery **p = &ob->flying;
 	while (*p && &(*p)->d != d)
@@ -115,39 +122,33 @@ void plug_outbox_delivered(struct plug_outbox *ob, const struct og_delivery *d,
 	ob->in_flight--;
 	ob->host->in_flight--;
 
-	char id[24], delay[32], max[16];
+	char id[24], delay[32] = "0", max[16];
 	snprintf(id, sizeof id, "%lld", (long long)d->id);
 	snprintf(max, sizeof max, "%d", ob->host->cfg->engine_outbox_max_attempts);
 	char why[512];
 	snprintf(why, sizeof why, "%s", error && error[0] ? error : "no reason given");
-	if (outcome == OG_DELIVERED) {
-		const char *params[] = {id};
-		record(ob,
-		       "UPDATE outbox SET status = 'delivered', delivered_at = now(), last_error = "
-		       "NULL"
-		       " WHERE id = $1::bigint AND status = 'pending'",
-		       1, params);
-	} else if (outcome == OG_RETRY) {
+	if (outcome == OG_RETRY) {
 		long ms =
 			retry_ms > 0 ? retry_ms : 1000L << (d->attempt < 20 ? d->attempt - 1 : 20);
 		if (ms > BACKOFF_MAX_MS)
 			ms = BACKOFF_MAX_MS;
 		ms = ms * (80 + rand() % 41) / 100; /* ±20%: retries of many rows spread out */
 		snprintf(delay, sizeof delay, "%ld milliseconds", ms);
-		const char *params[] = {id, delay, why, max};
-		record(ob,
-		       "UPDATE outbox SET next_attempt_at = now() + $2::interval, last_error = $3,"
-		       "       status = CASE WHEN attempts >= $4::int THEN 'parked' ELSE 'pending' "
-		       "END"
-		       " WHERE id = $1::bigint AND status = 'pending'",
-		       4, params);
-	} else {
-		const char *params[] = {id, why};
-		record(ob,
-		       "UPDATE outbox SET status = 'parked', last_error = $2"
-		       " WHERE id = $1::bigint AND status = 'pending'",
-		       2, params);
 	}
+	json_t *res = result ? json_loads(result, 0, NULL) : NULL;
+	if (result && !json_is_object(res))
+		og_warn(json_pack("{s:s}", "plugin", dl->ctx->name),
+			"a delivery's result is not a JSON object; the case hears without it");
+	json_decref(res);
+	const char *params[] = {id,
+				outcome == OG_DELIVERED ? "delivered"
+				: outcome == OG_RETRY   ? "retry"
+							: "parked",
+				delay,
+				max,
+				outcome == OG_DELIVERED ? NULL : why,
+				json_is_object(res) ? result : NULL};
+	record(ob, params);
 	delivery_free(dl);
 	if (!ob->claiming)
 		schedule(ob, 0);
@@ -186,7 +187,8 @@ static void hand_out(struct plug_outbox *ob, const PGresult *res, int row)
 	ob->in_flight++;
 	ob->host->in_flight++;
 	if (act->deliver(ctx, &dl->d, act->arg) != 0)
-		plug_outbox_delivered(ob, &dl->d, OG_RETRY, 0, "the plugin could not start it");
+		plug_outbox_delivered(ob, &dl->d, OG_RETRY, 0, "the plugin could not start it",
+				      NULL);
 }
 
 static void on_claimed(struct store_conn *conn, const PGresult *res, void *arg)

@@ -18,12 +18,13 @@
 
 struct plug_host;
 
-/* Loads and starts every configured plugin, adding their routes to HTTP. NULL with the
+/* Loads and starts every configured plugin, adding their routes to HTTP (API checks the
+ * tokens of their administrators' routes). NULL with the
  * reason in ERR when a plugin that is not optional cannot start, or when out of memory. */
-__attribute__((warn_unused_result)) struct plug_host *plug_host_new(struct event_base *base,
-								    const struct cfg *cfg,
-								    struct http_server *http,
-								    char *err, size_t errlen);
+struct api;
+__attribute__((warn_unused_result)) struct plug_host *
+plug_host_new(struct event_base *base, const struct cfg *cfg, struct http_server *http,
+	      struct api *api, char *err, size_t errlen);
 
 /* Shuts every plugin down (in reverse order of loading) and unloads it. */
 void plug_host_free(struct plug_host *host);

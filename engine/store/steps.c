@@ -222,13 +222,16 @@ static const struct {
 			  "       instrument text, kind text, value_num float8, value_text text,"
 			  "       at bigint, event_id bigint)",
 			  true},
-	[DOC_OUTBOX] = {"writing the outbox",
-			"INSERT INTO outbox (case_id, event_id, plugin, action, payload, idem_key)"
-			"SELECT case_id, event_id, plugin, action, payload, idem_key"
-			"  FROM jsonb_to_recordset($1::jsonb) AS x(case_id bigint, event_id bigint,"
-			"       plugin text, action text, payload jsonb, idem_key text)"
-			"    ON CONFLICT (idem_key) DO NOTHING",
-			false},
+	[DOC_OUTBOX] =
+		{"writing the outbox",
+		 "INSERT INTO outbox (case_id, event_id, plugin, action, payload, idem_key,"
+		 "                    notify)"
+		 "SELECT case_id, event_id, plugin, action, payload, idem_key,"
+		 "       coalesce(notify, false)"
+		 "  FROM jsonb_to_recordset($1::jsonb) AS x(case_id bigint, event_id bigint,"
+		 "       plugin text, action text, payload jsonb, idem_key text, notify boolean)"
+		 "    ON CONFLICT (idem_key) DO NOTHING",
+		 false},
 	[DOC_DONE] = {"marking events done",
 		      "UPDATE event e SET status = 'done', done_at = clock_timestamp(),"
 		      "       commands = x.commands, attempts = e.attempts + 1, last_error = NULL,"

@@ -10,7 +10,10 @@
  *                    payload = { ... } }), delivered a moment later on the event loop. For
  *                    the tests, a payload {"outcome": "retry"} asks to be tried again and
  *                    {"outcome": "fail"} fails for good (the row is parked), and
- *                    {"outcome": "hang"} is never answered (the lease runs out).
+ *                    {"outcome": "hang"} is never answered (the lease runs out);
+ * - a periodic job:  "tick", every [plugin.example] tick_interval seconds (default 3600),
+ *                    and on request: POST /v1/plugins/example/tick with an administrator's
+ *                    token runs it now.
  * Build it against engine/include only (see CMakeLists.txt); load it with
  *     [plugin.example]
  *     path = /path/to/example.so
@@ -146,7 +149,33 @@ static int deliver_note(struct og_plugin_ctx *ctx, const struct og_delivery *d, 
 	return 0;
 }
 
+/* ---- the periodic job "tick" ---- */
+
+static void tick(struct og_plugin_ctx *ctx, void *arg)
+{
+	struct example *ex = arg;
+	ex->host->log(ctx, OG_LOG_INFO, "example tick");
+	ex->host->job_done(ctx, "tick", 1, NULL);
+}
+
+static void on_tick_now(struct og_plugin_ctx *ctx, struct og_http_request *req, void *arg)
+{
+	struct example *ex = arg;
+	char body[96];
+	int n = snprintf(body, sizeof body, "{\"asked_by\":\"%s\",\"started\":%s}",
+			 ex->host->http_actor(req),
+			 ex->host->run_job(ctx, "tick") == 1 ? "true" : "false");
+	ex->host->http_reply(req, 202, "application/json", body, (size_t)n);
+}
+
 /* ---- init and shutdown ---- */
+
+static int tick_seconds(const struct og_host *host, struct og_plugin_ctx *ctx)
+{
+	const char *v = host->config(ctx, "tick_interval");
+	int s = v ? atoi(v) : 3600;
+	return s >= 1 ? s : 3600;
+}
 
 static int example_init(struct og_plugin_ctx *ctx, const struct og_host *host, void **state)
 {
@@ -167,9 +196,14 @@ static int example_init(struct og_plugin_ctx *ctx, const struct og_host *host, v
 		free(ex);
 		return -1;
 	}
-	if (host->register_route(ctx, "GET", "hello", on_hello, ex) != 0 ||
-	    host->register_route(ctx, "POST", "cases/{id}/{type}", on_event_in, ex) != 0 ||
-	    host->register_action(ctx, "note", deliver_note, ex) != 0) {
+	/* open routes: the example trusts its callers; a real plugin checks a signature here, or
+	 * registers OG_ROUTE_ADMIN routes that need an administrator's token */
+	if (host->register_route(ctx, "GET", "hello", OG_ROUTE_OPEN, on_hello, ex) != 0 ||
+	    host->register_route(ctx, "POST", "cases/{id}/{type}", OG_ROUTE_OPEN, on_event_in,
+				 ex) != 0 ||
+	    host->register_route(ctx, "POST", "tick", OG_ROUTE_ADMIN, on_tick_now, ex) != 0 ||
+	    host->register_action(ctx, "note", deliver_note, ex) != 0 ||
+	    host->register_job(ctx, "tick", tick_seconds(host, ctx) * 1000, tick, ex) != 0) {
 		free(ex);
 		return -1;
 	}

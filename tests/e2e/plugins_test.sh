@@ -65,7 +65,7 @@ daemon_stop sep
 # The example plugin, with quick retries and a short lease.
 example_conf() { # FILE
   write_conf "$1" "workers = 1" "outbox_lease = 2s" "outbox_max_attempts = 3"
-  printf '[plugin.example]\npath = %s\ngreeting = hallo\n' "$OVERGANG_BIN/example.so" >>"$1"
+  printf '[plugin.example]\npath = %s\ngreeting = hallo\ntick_interval = 1\n' "$OVERGANG_BIN/example.so" >>"$1"
 }
 port_of() { grep '"msg":"overgangd listening"' "$TEST_TMP/$1.log" | head -n 1 | sed 's/.*"port":\([0-9]*\).*/\1/'; }
 example_conf "$TEST_TMP/ex.conf"
@@ -105,6 +105,26 @@ assert_eq "parked:1" "$(outbox fail-1)" "fail-1 parked at its first failure"
 assert_eq "parked:3" "$(outbox retry-1)" "retry-1 after outbox_max_attempts"
 assert_eq "the example asked for this" "$(sql "SELECT last_error FROM outbox WHERE idem_key = 'fail-1'")" "the plugin's reason is kept"
 assert_eq "pending:0" "$(outbox other-1)" "a row of a plugin this daemon does not load"
+
+step "a workflow that asked for word back gets a delivered or delivery_failed event"
+sql "INSERT INTO outbox (case_id, plugin, action, payload, idem_key, notify) VALUES
+       (2, 'example', 'note', '{}', 'told-1', true),
+       (2, 'example', 'note', '{\"outcome\": \"fail\"}', 'told-2', true)" >/dev/null
+told() { [ "$(sql "SELECT count(*) FROM event WHERE case_id = 2 AND type IN ('delivered', 'delivery_failed')")" = 2 ]; }
+wait_for 10 told || fail "the case was not told: $(sql "SELECT string_agg(type, ',') FROM event WHERE case_id = 2")"
+assert_eq "delivered:told-1" "$(sql "SELECT type || ':' || (payload->>'key') FROM event WHERE case_id = 2 AND type = 'delivered'")" "delivered event"
+assert_eq "the example asked for this" "$(sql "SELECT payload->>'error' FROM event WHERE case_id = 2 AND type = 'delivery_failed'")" "delivery_failed event carries the reason"
+
+step "the plugin's periodic job runs every interval, and on an administrator's request"
+ticks() { grep -c '"msg":"example tick"' "$TEST_TMP/ex.log" || true; }
+wait_for 10 bash -c "[ \$(grep -c '\"msg\":\"example tick\"' '$TEST_TMP/ex.log') -ge 2 ]" || fail "the job did not run twice: $(ticks) runs"
+assert_eq "true|" "$(sql "SELECT last_ok || '|' || coalesce(last_error, '') FROM plugin_job WHERE plugin = 'example' AND job = 'tick'")" "the job's record"
+assert_eq 401 "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$url/v1/plugins/example/tick")" "run now without a token"
+sql "INSERT INTO staff (id, name) VALUES ('admin', 'Admin')" >/dev/null
+token=$("$OVERGANG" token create --staff admin --role administrator 2>/dev/null)
+assert_contains "$(curl -s -X POST -H "Authorization: Bearer $token" "$url/v1/plugins/example/tick")" '"asked_by":"admin"' "run now as an administrator"
+tovtoken=$("$OVERGANG" token create --staff anna --role tovholder 2>/dev/null)
+assert_eq 403 "$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $tovtoken" "$url/v1/plugins/example/tick")" "run now as a tovholder"
 
 step "a delivery in flight when the daemon is killed is handed out again after its lease"
 sql "INSERT INTO outbox (case_id, plugin, action, payload, idem_key) VALUES

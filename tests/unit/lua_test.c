@@ -1146,6 +1146,16 @@ static void test_outbox_with_an_empty_payload_gives_an_object(void **state)
 			"\"plugin\":\"eboks\"}]");
 }
 
+static void test_outbox_that_asks_for_word_back(void **state)
+{
+	expect_commands("case:outbox { plugin = 'eboks', action = 'send', notify = true }",
+			"[{\"action\":\"send\",\"cmd\":\"outbox\",\"line\":11,\"notify\":true,"
+			"\"plugin\":\"eboks\"}]");
+	expect_run_error("case:outbox { plugin = 'eboks', action = 'send', notify = 'ja' }",
+			 "barn.lua:11: case:outbox: 'notify' must be true or false (whether the case "
+			 "hears back: delivered or delivery_failed), not a string");
+}
+
 static void test_outbox_payload_that_is_a_list_is_refused(void **state)
 {
 	expect_run_error("case:outbox { plugin = 'eboks', action = 'send', payload = { 1, 2 } }",
@@ -1631,6 +1641,7 @@ int main(void)
 		cmocka_unit_test(test_measure_with_a_bad_kind_is_refused),
 		cmocka_unit_test(test_outbox_with_a_payload),
 		cmocka_unit_test(test_outbox_with_an_empty_payload_gives_an_object),
+		cmocka_unit_test(test_outbox_that_asks_for_word_back),
 		cmocka_unit_test(test_outbox_payload_that_is_a_list_is_refused),
 		cmocka_unit_test(test_close),
 		cmocka_unit_test(test_a_method_called_with_a_dot_says_to_use_a_colon),

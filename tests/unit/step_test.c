@@ -359,19 +359,19 @@ static void test_goals_and_measures_are_recorded(void **state)
 		       "'after'");
 }
 
-static void test_outbox_rows_get_stable_idempotency_keys(void **state)
+static void test_outbox_rows_get_stable_idempotency_keys_and_ask_for_word_back(void **state)
 {
 	struct fixture *f = *state;
 	assert_int_equal(apply(f,
 			       "[" ASSIGN_BO ",{\"cmd\":\"outbox\",\"line\":70,\"plugin\":"
 			       "\"webhook\",\"action\":\"notify\",\"payload\":{\"a\":1}},{\"cmd\":"
 			       "\"outbox\",\"line\":71,\"plugin\":\"webhook\",\"action\":"
-			       "\"notify\",\"key\":\"brev-1\"}]"),
+			       "\"notify\",\"key\":\"brev-1\",\"notify\":true}]"),
 			 0);
 	expect_json(f->fx.outbox,
-		    "[{\"action\":\"notify\",\"idem_key\":\"event:900:1\",\"payload\":"
-		    "{\"a\":1},\"plugin\":\"webhook\"},{\"action\":\"notify\","
-		    "\"idem_key\":\"case:42:brev-1\",\"payload\":{},\"plugin\":"
+		    "[{\"action\":\"notify\",\"idem_key\":\"event:900:1\",\"notify\":false,"
+		    "\"payload\":{\"a\":1},\"plugin\":\"webhook\"},{\"action\":\"notify\","
+		    "\"idem_key\":\"case:42:brev-1\",\"notify\":true,\"payload\":{},\"plugin\":"
 		    "\"webhook\"}]");
 }
 
@@ -463,7 +463,7 @@ int main(void)
 		T(test_a_phase_move_not_in_next_is_refused),
 		T(test_set_changes_the_workflow_state_and_nil_removes),
 		T(test_goals_and_measures_are_recorded),
-		T(test_outbox_rows_get_stable_idempotency_keys),
+		T(test_outbox_rows_get_stable_idempotency_keys_and_ask_for_word_back),
 		T(test_nothing_may_follow_close),
 		T(test_closing_drops_timers_and_tasks_set_before_it),
 		T(test_an_unknown_command_is_refused),

@@ -109,8 +109,9 @@ function Case:goal(a) end
 function Case:measure(a) end
 
 ---Asks a plugin to do something outside the engine (a letter, a message, a call to another
----system) once this step is committed.
----@param a { plugin: string, action: string, payload?: table<string, any>, key?: string }
+---system) once this step is committed. With notify = true the case gets an event back:
+---`delivered` once it is done, or `delivery_failed` once it is given up and parked.
+---@param a { plugin: string, action: string, payload?: table<string, any>, key?: string, notify?: boolean }
 function Case:outbox(a) end
 
 ---@param a { outcome: string, reason?: string }

@@ -67,8 +67,11 @@ struct og_event {
 	const char *idem_key;   /* required: the same key for the same case is taken once */
 };
 
-/* The outcome of og_host.emit: OK (the event is stored, or was already stored under this
- * key: CASE_ID says where), or why not. ERROR is safe to show (no personal data). */
+/* The outcome of og_host.emit: OK is OG_EMIT_ADDED (stored now) or OG_EMIT_KNOWN (this key
+ * was used for the case before: nothing added, a replay) with CASE_ID saying where, or
+ * OG_EMIT_REFUSED with ERROR saying why (no such case, the case is closed; no personal
+ * data). */
+enum { OG_EMIT_REFUSED = 0, OG_EMIT_ADDED = 1, OG_EMIT_KNOWN = 2 };
 typedef void (*og_emit_done_fn)(void *arg, int ok, int64_t case_id, const char *error);
 
 /* ---- Outbox deliveries ---- */
@@ -102,9 +105,83 @@ typedef int (*og_deliver_fn)(struct og_plugin_ctx *ctx, const struct og_delivery
 
 struct og_http_request; /* valid from the handler's call until the plugin replies */
 
-/* Plugin routes do their own authentication (a signature, a shared secret): the host's
- * bearer tokens are for people. */
 typedef void (*og_http_fn)(struct og_plugin_ctx *ctx, struct og_http_request *req, void *arg);
+
+/* Who may call a plugin's route. */
+enum og_route_access {
+	/* Anyone who reaches the port: the plugin authenticates the caller itself (a signature
+	 * over the body, a shared secret), as other systems have no overgang token. */
+	OG_ROUTE_OPEN = 0,
+	/* An administrator's bearer token, checked by the host before the handler runs (the
+	 * handler then knows who: og_host.http_actor). */
+	OG_ROUTE_ADMIN = 1,
+};
+
+/* ---- Citizens from a person register ---- */
+
+/* One citizen as a register knows them. A citizen is the same citizen by CPR number (found
+ * through its keyed hash; [api] cpr_key_file must be set). Elements of one array all have
+ * the size of the first. */
+struct og_citizen {
+	size_t size;
+	const char *cpr;          /* 10 digits */
+	const char *name;         /* never logged */
+	const char *birth_date;   /* YYYY-MM-DD */
+	const char *municipality; /* the municipality code, or NULL */
+	const char *attributes;   /* a JSON object as text, merged into the citizen's, or NULL */
+};
+
+struct og_upsert_result {
+	size_t size;
+	long added, changed, unchanged;
+};
+
+/* OK: all were written in one transaction (R counts them). Not OK: none were; ERROR says
+ * why, naming the element by its index, never its data. */
+typedef void (*og_upsert_done_fn)(void *arg, int ok, const struct og_upsert_result *r,
+				  const char *error);
+
+/* ---- The staff directory ---- */
+
+struct og_department {
+	size_t size;
+	const char *id; /* ^[a-z0-9][a-z0-9-]*$ */
+	const char *name;
+};
+
+struct og_staff {
+	size_t size;
+	const char *id; /* ^[a-z0-9][a-z0-9._-]*$ */
+	const char *name;
+	const char *email; /* or NULL */
+	int active;        /* 0: disabled in the directory */
+};
+
+struct og_membership {
+	size_t size;
+	const char *staff;
+	const char *department;
+	int lead;
+};
+
+/* The whole directory as a source sees it now. */
+struct og_directory {
+	size_t size;
+	const struct og_department *departments;
+	size_t ndepartments;
+	const struct og_staff *staff;
+	size_t nstaff;
+	const struct og_membership *memberships;
+	size_t nmemberships;
+};
+
+struct og_sync_result {
+	size_t size;
+	long added, changed, deactivated, unchanged;
+};
+
+typedef void (*og_sync_done_fn)(void *arg, int ok, const struct og_sync_result *r,
+				const char *error);
 
 /* ---- Lua helpers and periodic jobs ---- */
 
@@ -147,16 +224,19 @@ struct og_host {
 			       void *arg);
 
 	/* The outcome of delivery D. ERROR (for OG_RETRY and OG_FAILED) is kept on the outbox
-	 * row and shown to administrators: no personal data. RESULT (may be NULL) is a JSON
-	 * object added to the case's delivered / delivery_failed event when the workflow asked
-	 * for one. D is invalid after this call. */
+	 * row and shown to administrators: no personal data. When the workflow asked for word
+	 * back (case:outbox { ..., notify = true }), the case gets an event "delivered" once
+	 * delivered, or "delivery_failed" once parked, with payload {plugin, action, key,
+	 * result, error}: RESULT (a JSON object as text, or NULL) is what the plugin wants the
+	 * workflow to know (the other system's reference, say). D is invalid after this call. */
 	void (*delivered)(struct og_plugin_ctx *ctx, const struct og_delivery *d,
 			  enum og_delivery_result outcome, int retry_ms, const char *error,
 			  const char *result);
 
-	/* Adds METHOD SUBPATH ("in/{name}") under /v1/plugins/NAME/. Only during init. */
+	/* Adds METHOD SUBPATH ("in/{name}") under /v1/plugins/NAME/, callable as ACCESS says.
+	 * Only during init. */
 	int (*register_route)(struct og_plugin_ctx *ctx, const char *method, const char *subpath,
-			      og_http_fn fn, void *arg);
+			      enum og_route_access access, og_http_fn fn, void *arg);
 	/* The request: method, path, a {param} of the subpath, a header, the body. */
 	const char *(*http_method)(struct og_http_request *req);
 	const char *(*http_path)(struct og_http_request *req);
@@ -181,6 +261,28 @@ struct og_host {
 	/* Ends the current run of JOB; OK false logs ERROR and tries again at the next
 	 * interval. */
 	void (*job_done)(struct og_plugin_ctx *ctx, const char *job, int ok, const char *error);
+	/* Asks for a run of JOB now, on this daemon, whether due or not. Returns 1 when asked
+	 * for (it starts within moments, unless another daemon is running the job at this
+	 * moment: then this request lapses), 0 when this daemon is running it already, -1 for
+	 * no such job. */
+	int (*run_job)(struct og_plugin_ctx *ctx, const char *job);
+
+	/* On an OG_ROUTE_ADMIN route: the staff id of the administrator calling. */
+	const char *(*http_actor)(struct og_http_request *req);
+
+	/* Adds or updates N citizens in one transaction; DONE reports from the loop. Returns 0,
+	 * or -1 when the call itself is wrong (nothing happens, DONE is not called). */
+	int (*upsert_citizens)(struct og_plugin_ctx *ctx, const struct og_citizen *citizens,
+			       size_t n, og_upsert_done_fn done, void *arg);
+
+	/* Makes departments, staff and memberships what DIR says, in one transaction, for the
+	 * staff this plugin manages: new ones are added and marked as managed by it; staff it
+	 * manages that DIR no longer lists, or lists as inactive, become inactive (their cases
+	 * get a tovholder_unavailable event); staff added by hand are never touched. A staff
+	 * member's memberships are replaced by DIR's. Departments are added or renamed, never
+	 * removed. Returns 0, or -1 when the call itself is wrong. */
+	int (*sync_directory)(struct og_plugin_ctx *ctx, const struct og_directory *dir,
+			      og_sync_done_fn done, void *arg);
 };
 
 /* ---- The descriptor ---- */

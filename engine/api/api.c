@@ -17,6 +17,7 @@
 #include "util/cpr.h"
 #include "util/file.h"
 #include "util/log.h"
+#include "util/text.h"
 
 #define CACHE_BUCKETS 1024
 #define CACHE_MAX 20000
@@ -212,7 +213,22 @@ static json_t *query_params(struct call *call, int *limit)
 	const struct api_route *route = call->b->route;
 	struct evkeyvalq q;
 	TAILQ_INIT(&q);
-	if (evhttp_parse_query_str(http_req_query(call->req), &q) != 0) {
+	const char *raw = http_req_query(call->req);
+	const char *nul = strstr(raw, "%00");
+	if (nul != NULL) {
+		/* name the parameter: from the '&' before it up to its '=' */
+		const char *start = nul;
+		while (start > raw && start[-1] != '&')
+			start--;
+		char name[48];
+		size_t len = strcspn(start, "=&");
+		snprintf(name, sizeof name, "%.*s",
+			 (int)(len < sizeof name ? len : sizeof name - 1), start);
+		problem(call, 400, "bad-parameter", "A query parameter holds a NUL character.",
+			valid_utf8(name) ? field_extra(name) : NULL);
+		return NULL;
+	}
+	if (evhttp_parse_query_str(raw, &q) != 0) {
 		evhttp_clear_headers(&q);
 		problem(call, 400, "bad-parameter", "The query string cannot be read.", NULL);
 		return NULL;
@@ -225,7 +241,7 @@ static json_t *query_params(struct call *call, int *limit)
 		const char *name = kv->key;
 		if (!valid_utf8(name) || !allowed_query(route, name)) {
 			char shown[48];
-			snprintf(shown, sizeof shown, "%s", valid_utf8(name) ? name : "?");
+			og_copy_utf8(shown, sizeof shown, valid_utf8(name) ? name : "?");
 			snprintf(detail, sizeof detail,
 				 "This list does not take the query parameter '%s'.", shown);
 			json_t *extra = field_extra(shown);

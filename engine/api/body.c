@@ -1,5 +1,7 @@
 #include "api/body.h"
 
+#include "util/text.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -102,7 +104,7 @@ json_t *api_body_parse(const char *text, size_t len, const struct api_field *fie
 			f++;
 		if (f->name == NULL) {
 			char name[64];
-			snprintf(name, sizeof name, "%s", key);
+			og_copy_utf8(name, sizeof name, key);
 			json_decref(body);
 			return fail(err, "unknown-field", name,
 				    "The body has a field '%s' this request does not take.", name);

@@ -156,25 +156,18 @@ static int start(PGconn *conn, const char *workflow, const char *citizen, const 
 static int retry(PGconn *conn, const char *id)
 {
 	const char *params[] = {id};
-	PGresult *res = cli_query(
-		conn, "case retry",
-		"WITH c AS (UPDATE cases SET status = 'active', stuck_reason = NULL, updated_at = "
-		"now()"
-		"            WHERE id = $1::bigint AND status = 'stuck' RETURNING id),"
-		" e AS (UPDATE event SET attempts = 0, retry_at = NULL"
-		"        WHERE case_id IN (SELECT id FROM c) AND status = 'pending' RETURNING 1)"
-		"SELECT (SELECT count(*) FROM c), (SELECT count(*) FROM e), "
-		"pg_notify('overgang_events', '')",
-		1, params);
+	/* the same function as the API's POST /v1/admin/stuck-cases/{id}/retry */
+	PGresult *res =
+		cli_query(conn, "case retry", "SELECT retry_stuck_case($1::bigint)", 1, params);
 	if (res == NULL)
 		return 1;
 	int rc = 0;
-	if (atoi(PQgetvalue(res, 0, 0)) == 0) {
+	if (PQgetisnull(res, 0, 0)) {
 		fprintf(stderr, "overgang case retry: case %s is not stuck\n", id);
 		rc = 1;
 	} else {
 		printf("case %s is active again; %s pending event%s will be retried now\n", id,
-		       PQgetvalue(res, 0, 1), atoi(PQgetvalue(res, 0, 1)) == 1 ? "" : "s");
+		       PQgetvalue(res, 0, 0), atoi(PQgetvalue(res, 0, 0)) == 1 ? "" : "s");
 	}
 	PQclear(res);
 	return rc;

@@ -1,6 +1,5 @@
 /* overgang workflow deploy FILE [--by NAME] | list | diff | migrate: deploying workflow versions,
  * comparing them, and moving cases between them (the last two in versions.c). */
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +7,7 @@
 #include "cli/cli.h"
 #include "cli/tools.h"
 #include "cli/versions.h"
-#include "core/definition.h"
+#include "core/deploy.h"
 #include "lua/workflow.h"
 
 static int deploy(const struct cfg *cfg, const char *path, const char *by)
@@ -41,17 +40,15 @@ static int deploy(const struct cfg *cfg, const char *path, const char *by)
 		goto out;
 	}
 	const struct lwf_def *def = lwf_def(wf);
-	json_t *dj = core_definition_json(def);
-	definition = dj ? json_dumps(dj, JSON_COMPACT) : NULL;
+	json_t *dj = NULL;
+	char checksum[CORE_CHECKSUM_LEN + 1], version[16];
+	if (core_deploy_record(def, source, len, &dj, checksum) == 0)
+		definition = json_dumps(dj, JSON_COMPACT);
 	json_decref(dj);
-	if (definition == NULL || sodium_init() < 0) {
+	if (definition == NULL) {
 		fprintf(stderr, "overgang: out of memory\n");
 		goto out;
 	}
-	unsigned char digest[crypto_hash_sha256_BYTES];
-	char checksum[65], version[16];
-	crypto_hash_sha256(digest, (const unsigned char *)source, len);
-	sodium_bin2hex(checksum, sizeof checksum, digest, sizeof digest);
 	snprintf(version, sizeof version, "%d", def->version);
 
 	const char *params[] = {def->name, version, def->title, source, checksum, definition, by};

@@ -13,6 +13,7 @@
 
 #include "cli/cli.h"
 #include "core/check.h"
+#include "core/deploy.h"
 
 extern char **environ;
 extern const char cli_luacheckrc[]; /* workflows/.luacheckrc, built in */
@@ -374,31 +375,14 @@ int cli_check_source(const struct cfg *cfg, const char *path, const char *source
 {
 	struct core_check check = {0};
 	struct lwf_workflow *wf = NULL;
-	char err[4096];
 	int rc = -1;
 	if (wf_out)
 		*wf_out = NULL;
-	const char *nul = memchr(source, '\0', len);
-	if (nul) {
-		int line = 1;
-		for (const char *p = source; p < nul; p++)
-			line += *p == '\n';
-		if (core_check_add(&check, line, 1, false, "the file holds a NUL byte") != 0)
-			goto out;
-	} else {
-		struct lwf_budget budget = cli_budget(cfg);
-		wf = lwf_load(path, source, len, &budget, err, sizeof err);
-		struct core_check_input in = {
-			.source = source,
-			.len = len,
-			.def = wf ? lwf_def(wf) : NULL,
-			.load_error = wf ? NULL : err,
-			.departments = departments,
-		};
-		if (core_check_workflow(&in, &check) != 0 ||
-		    run_luacheck(path, source, len, wf != NULL, &check) != 0)
-			goto out;
-	}
+	struct lwf_budget budget = cli_budget(cfg);
+	int checked = core_deploy_check(path, source, len, &budget, departments, &check, &wf);
+	if (checked < 0 ||
+	    (checked == 0 && run_luacheck(path, source, len, wf != NULL, &check) != 0))
+		goto out;
 	core_check_sort(&check);
 	for (size_t i = 0; i < check.n; i++) {
 		const struct core_finding *f = &check.findings[i];

@@ -465,18 +465,23 @@ static int check_calls(const struct core_check_input *in, const struct core_scan
 	return 0;
 }
 
+const struct core_scan_field *core_check_department(const struct core_scan_call *c)
+{
+	const char *key =
+		strcmp(c->method, "handover") == 0 ? "to"
+		: strcmp(c->method, "task") == 0 || strcmp(c->method, "assign_tovholder") == 0
+			? "department"
+			: NULL;
+	return key ? core_scan_call_field(c, key) : NULL;
+}
+
 /* Checks that need only the source: departments and deadlines. */
 static int check_literals(const struct core_check_input *in, const struct core_scan *s,
 			  struct core_check *out)
 {
 	for (size_t i = 0; s && i < s->ncalls; i++) {
 		const struct core_scan_call *c = &s->calls[i];
-		const char *key = strcmp(c->method, "handover") == 0 ? "to"
-				  : strcmp(c->method, "task") == 0 ||
-						  strcmp(c->method, "assign_tovholder") == 0
-					  ? "department"
-					  : NULL;
-		const struct core_scan_field *f = key ? core_scan_call_field(c, key) : NULL;
+		const struct core_scan_field *f = core_check_department(c);
 		if (in->departments && f && f->value && !in_list(in->departments, f->value)) {
 			char names[512];
 			size_t n = 0;

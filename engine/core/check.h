@@ -53,6 +53,11 @@ struct core_check_input {
 __attribute__((warn_unused_result)) int core_check_workflow(const struct core_check_input *in,
 							    struct core_check *out);
 
+/* The department call C names (case:task and case:assign_tovholder { department = ... },
+ * case:handover { to = ... }), as the department check reads it: NULL when it names none;
+ * the field's value is NULL when it is not a literal. */
+const struct core_scan_field *core_check_department(const struct core_scan_call *c);
+
 /* Adds one finding (for the caller's own, such as luacheck's). -1 when out of memory. */
 __attribute__((format(printf, 5, 6))) int core_check_add(struct core_check *out, int line, int col,
 							 bool warning, const char *fmt, ...);

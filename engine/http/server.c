@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
@@ -20,6 +21,7 @@
 #include "util/metrics.h"
 
 #define MAX_SEGMENTS 16
+#define CONN_BUCKETS 1024
 #define MAX_PARAMS 4
 
 struct route {
@@ -43,6 +45,26 @@ struct http_server {
 	int in_flight;
 	struct og_metric_family *requests;
 	struct og_metric_family *duration;
+	/* the connections, each with its deadline for a whole request */
+	struct http_conn *conns[CONN_BUCKETS];
+	int head_timeout_s;
+	struct event *sweep; /* lets go of connections evhttp has closed */
+	size_t header_limit; /* larger header blocks get 431 (up to evhttp's hard cap) */
+};
+
+/*
+ * A client must send a whole request within head_timeout_s of connecting, or of the answer
+ * to its last request: evhttp's own timeout restarts with every byte, so a client that
+ * drips a byte a second would hold its connection for ever. The server holds a reference
+ * on each connection's bufferevent, so the deadline can tell a connection evhttp has closed
+ * (its callbacks are gone) from one that is still sending.
+ */
+struct http_conn {
+	struct http_conn *next;
+	struct http_server *srv;
+	struct bufferevent *bev;
+	struct event *deadline;
+	bool watched; /* evhttp tells us when it closes (closecb set) */
 };
 
 struct http_req {
@@ -165,15 +187,147 @@ static const struct route *match(struct http_req *req, char *const *seg, int n, 
 		for (int i = 0; i < n; i++) {
 			if (r->seg[i][0] != '{' || req->nparams == MAX_PARAMS)
 				continue;
-			char *v = evhttp_uridecode(seg[i], 0, NULL);
+			size_t len = 0;
+			char *v = evhttp_uridecode(seg[i], 0, &len);
 			if (v == NULL)
 				continue;
+			if (len != strlen(v))
+				v[0] = '\0'; /* a NUL inside: names nothing there is */
 			req->param_name[req->nparams] = r->seg[i];
 			req->param_value[req->nparams++] = v;
 		}
 		return r;
 	}
 	return NULL;
+}
+
+static unsigned conn_bucket(const struct bufferevent *bev)
+{
+	return (unsigned)(((uintptr_t)bev >> 4) % CONN_BUCKETS);
+}
+
+static struct http_conn *conn_find(struct http_server *srv, const struct bufferevent *bev)
+{
+	for (struct http_conn *c = srv->conns[conn_bucket(bev)]; c; c = c->next)
+		if (c->bev == bev)
+			return c;
+	return NULL;
+}
+
+static void conn_free(struct http_conn *c)
+{
+	struct http_conn **p = &c->srv->conns[conn_bucket(c->bev)];
+	while (*p && *p != c)
+		p = &(*p)->next;
+	if (*p)
+		*p = c->next;
+	event_free(c->deadline);
+	bufferevent_decref(c->bev); /* evhttp has let go of it: now it is freed */
+	free(c);
+}
+
+static void arm(struct http_conn *c)
+{
+	struct timeval tv = {c->srv->head_timeout_s, 0};
+	evtimer_add(c->deadline, &tv);
+}
+
+static bool evhttp_let_go(struct bufferevent *bev)
+{
+	bufferevent_data_cb readcb;
+	bufferevent_getcb(bev, &readcb, NULL, NULL, NULL);
+	return readcb == NULL;
+}
+
+static void on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct http_conn *c = arg;
+	if (evhttp_let_go(c->bev)) {
+		conn_free(c); /* closed before it sent a whole request */
+		return;
+	}
+	bool watched = c->watched;
+	/* as if evhttp's own timeout fired: it closes the connection */
+	bufferevent_trigger_event(c->bev, BEV_EVENT_READING | BEV_EVENT_TIMEOUT, 0);
+	if (watched)
+		return; /* its close callback has freed C */
+	if (evhttp_let_go(c->bev))
+		conn_free(c);
+	else
+		arm(c);
+}
+
+/* Every second: connections evhttp closed before they sent a whole request (it tells
+ * nobody) are let go, so their descriptors close now rather than at their deadline. */
+static void on_sweep(evutil_socket_t fd, short what, void *arg)
+{
+	struct http_server *srv = arg;
+	for (int i = 0; i < CONN_BUCKETS; i++) {
+		struct http_conn *c = srv->conns[i];
+		while (c) {
+			struct http_conn *next = c->next;
+			if (!c->watched && evhttp_let_go(c->bev))
+				conn_free(c);
+			c = next;
+		}
+	}
+}
+
+static void on_conn_close(struct evhttp_connection *evcon, void *arg) { conn_free(arg); }
+
+/* evhttp asks for the bufferevent of each new connection. */
+static struct bufferevent *on_new_conn(struct event_base *base, void *arg)
+{
+	struct http_server *srv = arg;
+	struct bufferevent *bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	struct http_conn *c = bev ? calloc(1, sizeof *c) : NULL;
+	if (c == NULL || (c->deadline = evtimer_new(base, on_deadline, c)) == NULL) {
+		free(c);
+		return bev; /* served without a deadline rather than not at all */
+	}
+	c->srv = srv;
+	c->bev = bev;
+	bufferevent_incref(bev);
+	unsigned b = conn_bucket(bev);
+	c->next = srv->conns[b];
+	srv->conns[b] = c;
+	arm(c);
+	return bev;
+}
+
+/* A whole request came: its connection's deadline waits until the answer is sent. */
+static void request_arrived(struct http_server *srv, struct evhttp_request *ev)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(ev);
+	struct http_conn *c =
+		evcon ? conn_find(srv, evhttp_connection_get_bufferevent(evcon)) : NULL;
+	if (c == NULL)
+		return;
+	evtimer_del(c->deadline);
+	if (!c->watched) {
+		evhttp_connection_set_closecb(evcon, on_conn_close, c);
+		c->watched = true;
+	}
+}
+
+/* The answer is going out: the next request on the connection has its own deadline. */
+static void answer_leaving(struct http_server *srv, struct evhttp_request *ev)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(ev);
+	struct http_conn *c =
+		evcon ? conn_find(srv, evhttp_connection_get_bufferevent(evcon)) : NULL;
+	if (c)
+		arm(c);
+}
+
+static size_t header_bytes(struct evhttp_request *ev)
+{
+	size_t n = 0;
+	struct evkeyvalq *h = evhttp_request_get_input_headers(ev);
+	for (struct evkeyval *kv = h->tqh_first; kv; kv = kv->next.tqe_next)
+		n += strlen(kv->key) + strlen(kv->value) + 4;
+	const char *uri = evhttp_request_get_uri(ev);
+	return n + (uri ? strlen(uri) : 0);
 }
 
 static void on_request(struct evhttp_request *ev, void *arg)
@@ -192,8 +346,14 @@ static void on_request(struct evhttp_request *ev, void *arg)
 	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
 	req->path = strdup(path && *path ? path : "/");
 	srv->in_flight++;
+	request_arrived(srv, ev);
 	if (req->path == NULL) {
 		http_reply(req, 503, "text/plain", "out of memory\n", 14);
+		return;
+	}
+	if (header_bytes(ev) > srv->header_limit) {
+		http_reply_problem(req, 431, "headers-too-large", "Request headers too large",
+				   "The request's headers are larger than the server takes.", NULL);
 		return;
 	}
 	char *copy = strdup(req->path);
@@ -236,6 +396,7 @@ void http_reply(struct http_req *req, int status, const char *content_type, cons
 	struct evbuffer *buf = evbuffer_new();
 	if (buf)
 		evbuffer_add(buf, body, len);
+	answer_leaving(srv, req->ev);
 	evhttp_send_reply(req->ev, status, NULL, buf);
 	if (buf)
 		evbuffer_free(buf);
@@ -313,8 +474,12 @@ void http_server_set_limits(struct http_server *srv, size_t max_body, size_t max
 			    int timeout_s)
 {
 	evhttp_set_max_body_size(srv->http, (ev_ssize_t)max_body);
-	evhttp_set_max_headers_size(srv->http, (ev_ssize_t)max_headers);
+	/* up to 4 times the limit is read and answered with 431 as problem+json; beyond that
+	 * evhttp refuses the request itself */
+	srv->header_limit = max_headers;
+	evhttp_set_max_headers_size(srv->http, (ev_ssize_t)(max_headers * 4));
 	evhttp_set_timeout(srv->http, timeout_s);
+	srv->head_timeout_s = timeout_s;
 }
 
 struct http_server *http_server_new(struct event_base *base)
@@ -326,15 +491,21 @@ struct http_server *http_server_new(struct event_base *base)
 	srv->routes_tail = &srv->routes;
 	srv->http = evhttp_new(base);
 	srv->resume = evtimer_new(base, on_resume, srv);
-	if (srv->http == NULL || srv->resume == NULL)
+	srv->sweep = event_new(base, -1, EV_PERSIST, on_sweep, srv);
+	if (srv->http == NULL || srv->resume == NULL || srv->sweep == NULL)
 		goto fail;
+	struct timeval second = {1, 0};
+	event_add(srv->sweep, &second);
 	evhttp_set_allowed_methods(srv->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
 						      EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
 						      EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS);
 	evhttp_set_max_body_size(srv->http, 4 * 1024 * 1024);
-	evhttp_set_max_headers_size(srv->http, 64 * 1024);
+	evhttp_set_max_headers_size(srv->http, 4 * 16 * 1024);
 	evhttp_set_timeout(srv->http, 60);
 	evhttp_set_gencb(srv->http, on_request, srv);
+	evhttp_set_bevcb(srv->http, on_new_conn, srv);
+	srv->head_timeout_s = 60;
+	srv->header_limit = 16 * 1024;
 
 	static const char *const labels[] = {"route", "method", "status", NULL};
 	srv->requests = og_metrics_register(OG_COUNTER, "overgang_http_requests_total",
@@ -365,8 +536,15 @@ void http_server_free(struct http_server *srv)
 		}
 	if (srv->http)
 		evhttp_free(srv->http);
+	/* evhttp has closed every connection; the deadlines of those that never sent a
+	 * request are all that is left */
+	for (int i = 0; i < CONN_BUCKETS; i++)
+		while (srv->conns[i])
+			conn_free(srv->conns[i]);
 	if (srv->resume)
 		event_free(srv->resume);
+	if (srv->sweep)
+		event_free(srv->sweep);
 	while (srv->routes) {
 		struct route *r = srv->routes;
 		srv->routes = r->next;

@@ -136,10 +136,11 @@ void plug_outbox_delivered(struct plug_outbox *ob, const struct og_delivery *d,
 		snprintf(delay, sizeof delay, "%ld milliseconds", ms);
 	}
 	json_t *res = result ? json_loads(result, 0, NULL) : NULL;
-	if (result && !json_is_object(res))
+	bool object = json_is_object(res);
+	json_decref(res);
+	if (result && !object)
 		og_warn(json_pack("{s:s}", "plugin", dl->ctx->name),
 			"a delivery's result is not a JSON object; the case hears without it");
-	json_decref(res);
 	const char *params[] = {id,
 				outcome == OG_DELIVERED ? "delivered"
 				: outcome == OG_RETRY   ? "retry"
@@ -147,7 +148,7 @@ void plug_outbox_delivered(struct plug_outbox *ob, const struct og_delivery *d,
 				delay,
 				max,
 				outcome == OG_DELIVERED ? NULL : why,
-				json_is_object(res) ? result : NULL};
+				object ? result : NULL};
 	record(ob, params);
 	delivery_free(dl);
 	if (!ob->claiming)

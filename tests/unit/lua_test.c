@@ -1151,9 +1151,10 @@ static void test_outbox_that_asks_for_word_back(void **state)
 	expect_commands("case:outbox { plugin = 'eboks', action = 'send', notify = true }",
 			"[{\"action\":\"send\",\"cmd\":\"outbox\",\"line\":11,\"notify\":true,"
 			"\"plugin\":\"eboks\"}]");
-	expect_run_error("case:outbox { plugin = 'eboks', action = 'send', notify = 'ja' }",
-			 "barn.lua:11: case:outbox: 'notify' must be true or false (whether the case "
-			 "hears back: delivered or delivery_failed), not a string");
+	expect_run_error(
+		"case:outbox { plugin = 'eboks', action = 'send', notify = 'ja' }",
+		"barn.lua:11: case:outbox: 'notify' must be true or false (whether the case "
+		"hears back: delivered or delivery_failed), not a string");
 }
 
 static void test_outbox_payload_that_is_a_list_is_refused(void **state)

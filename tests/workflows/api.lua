@@ -40,7 +40,7 @@ return workflow {
     end,
     tovholder_unavailable = function(case, ev)
       case:task { department = case.tovholder.department, key = "ny-tovholder",
-        title = "Vælg en ny tovholder" }
+        title = "Vælg en ny tovholder", due = date.working_days(case.now, 1) }
     end,
   },
 }

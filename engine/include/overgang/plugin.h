@@ -62,9 +62,12 @@ struct og_event {
 	int64_t case_id;        /* > 0: this case; 0: find it by ref_system and ref */
 	const char *ref_system; /* e.g. "nexus" */
 	const char *ref;        /* the other system's id for the case */
-	const char *type;       /* ^[a-z][a-z0-9_]*$, not one the engine reserves */
-	const char *payload;    /* a JSON object as text; NULL: {} */
-	const char *idem_key;   /* required: the same key for the same case is taken once */
+	/* ^[a-z][a-z0-9_]*$, not one the engine makes itself: started, task_done,
+	 * task_overdue, handover_accepted, handover_rejected, tovholder_unavailable,
+	 * migrated, delivered, delivery_failed */
+	const char *type;
+	const char *payload;  /* a JSON object as text; NULL: {} */
+	const char *idem_key; /* required: the same key for the same case is taken once */
 };
 
 /* The outcome of og_host.emit: OK is OG_EMIT_ADDED (stored now) or OG_EMIT_KNOWN (this key

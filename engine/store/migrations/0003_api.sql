@@ -63,10 +63,14 @@ CREATE INDEX api_idempotency_by_age ON api_idempotency (created_at);
 -- A department's inbox: unclaimed first, then by due date.
 CREATE INDEX task_inbox ON task (department_id, (status = 'claimed'), (coalesce(due_at, 'infinity')), id)
     WHERE status IN ('open', 'claimed');
--- A tovholder's queue: tasks assigned to them, by due date.
+-- A tovholder's queue: the open tasks assigned to them and those of the cases they hold, by
+-- due date. The page's sort keys come from these two indexes alone (index-only scans: the
+-- INCLUDE columns are what the queue's filters and sort read), so only the tasks on the page
+-- are read from the table.
 CREATE INDEX task_queue_by_assignee ON task (assignee, (coalesce(due_at, 'infinity')), id)
-    WHERE status IN ('open', 'claimed');
-CREATE INDEX task_open_by_case ON task (case_id) WHERE status IN ('open', 'claimed');
+    INCLUDE (due_at, case_id, department_id, status) WHERE status IN ('open', 'claimed');
+CREATE INDEX task_open_by_case ON task (case_id, (coalesce(due_at, 'infinity')), id)
+    INCLUDE (due_at, department_id, status) WHERE status IN ('open', 'claimed');
 CREATE INDEX task_department_case ON task (department_id, case_id);
 
 -- Fails the request: STATUS is the HTTP status, KIND the problem type, DETAIL the sentence a
@@ -281,7 +285,10 @@ SET search_path = overgang, pg_catalog AS $$
 $$;
 
 -- A tovholder's queue: open tasks assigned to them and the open tasks of the cases they
--- hold, overdue first, by due date; filters case, department, status.
+-- hold, overdue first, by due date; filters case, department, status. The page's keys come
+-- first, from the indexes task_queue_by_assignee and task_open_by_case alone; then only the
+-- tasks on the page are read with their cases and citizens. The access log counts the
+-- citizens on the page (not the one past its end that tells whether there is a next page).
 CREATE FUNCTION api_queue(r jsonb) RETURNS jsonb LANGUAGE plpgsql
 SET search_path = overgang, pg_catalog AS $$
 DECLARE
@@ -292,7 +299,10 @@ DECLARE
     f_case text := r->'query'->>'case';
     f_dep text := r->'query'->>'department';
     f_status text := r->'query'->>'status';
+    lim integer := (r->>'limit')::int;
     items jsonb;
+    citizen_ids bigint[];
+    case_ids bigint[];
 BEGIN
     IF f_case IS NOT NULL AND f_case !~ '^[0-9]{1,18}$' THEN
         PERFORM api_fail(400, 'bad-parameter', 'case must be a case number.',
@@ -303,27 +313,34 @@ BEGIN
                          jsonb_build_object('field', 'status'));
     END IF;
     WITH mine AS (
-        SELECT t.id FROM task t
+        SELECT t.id, coalesce(t.due_at, 'infinity') AS due FROM task t
          WHERE t.assignee = me AND t.status IN ('open', 'claimed')
-        UNION
-        SELECT t.id FROM cases c JOIN task t ON t.case_id = c.id
-         WHERE c.tovholder = me AND c.status <> 'closed' AND t.status IN ('open', 'claimed')),
-    page AS (
-        SELECT t, c, ci, coalesce(t.due_at, 'infinity') AS due
-          FROM mine JOIN task t ON t.id = mine.id
-          JOIN cases c ON c.id = t.case_id
-          JOIN citizen ci ON ci.id = c.citizen_id
-         WHERE (coalesce(t.due_at, 'infinity'), t.id) > (k_due, k_id)
            AND (f_case IS NULL OR t.case_id = f_case::bigint)
            AND (f_dep IS NULL OR t.department_id = f_dep)
            AND (f_status IS NULL OR t.status = f_status)
-         ORDER BY coalesce(t.due_at, 'infinity'), t.id
-         LIMIT (r->>'limit')::int + 1)
-    SELECT jsonb_agg(api_task_item(t, c, ci) || jsonb_build_object('_key', jsonb_build_array(due, (t).id))
-                     ORDER BY due, (t).id)
-      INTO items FROM page;
-    PERFORM api_access(r, array_agg(((e->'citizen'->>'id')::bigint)), array_agg((e->'case'->>'id')::bigint))
-       FROM jsonb_array_elements(coalesce(items, '[]')) e;
+        UNION
+        SELECT t.id, coalesce(t.due_at, 'infinity') FROM cases c JOIN task t ON t.case_id = c.id
+         WHERE c.tovholder = me AND c.status <> 'closed' AND t.status IN ('open', 'claimed')
+           AND (f_case IS NULL OR c.id = f_case::bigint)
+           AND (f_dep IS NULL OR t.department_id = f_dep)
+           AND (f_status IS NULL OR t.status = f_status)),
+    page AS (
+        SELECT mine.id, mine.due, row_number() OVER (ORDER BY mine.due, mine.id) AS n
+          FROM mine
+         WHERE (mine.due, mine.id) > (k_due, k_id)
+         ORDER BY mine.due, mine.id
+         LIMIT lim + 1)
+    SELECT jsonb_agg(api_task_item(t, c, ci)
+                     || jsonb_build_object('_key', jsonb_build_array(page.due, page.id))
+                     ORDER BY page.n),
+           array_agg(ci.id) FILTER (WHERE page.n <= lim),
+           array_agg(c.id) FILTER (WHERE page.n <= lim)
+      INTO items, citizen_ids, case_ids
+      FROM page
+      JOIN task t ON t.id = page.id
+      JOIN cases c ON c.id = t.case_id
+      JOIN citizen ci ON ci.id = c.citizen_id;
+    PERFORM api_access(r, citizen_ids, case_ids);
     RETURN api_page(r, items);
 END $$;
 

@@ -133,6 +133,7 @@ static void stop(struct daemon *d, const char *why)
 	og_info(json_pack("{s:s}", "reason", why), "stopping");
 	http_server_stop_accepting(d->http);
 	runner_stop(d->runner);
+	plug_host_stop(d->plugins);
 	d->stop_deadline = og_monotonic_seconds() + d->cfg->shutdown_timeout_ms / 1000.0;
 	struct timeval tv = {0, 20000};
 	event_add(d->drain, &tv);

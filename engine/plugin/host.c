@@ -809,4 +809,11 @@ void plug_host_free(struct plug_host *host)
 	free(host);
 }
 
+void plug_host_stop(struct plug_host *host)
+{
+	host->winding_down = true;
+	plug_outbox_stop(host->outbox);
+	plug_jobs_stop(host);
+}
+
 bool plug_host_idle(const struct plug_host *host) { return host->in_flight == 0; }

@@ -62,6 +62,7 @@ struct plug_host {
 	struct store_conn *conn; /* events from plugins, and the outbox */
 	int in_flight;           /* statements and deliveries not yet answered */
 	bool stopping;           /* plugins are shut down: no more callbacks into them */
+	bool winding_down;       /* the daemon stops: no new job runs or deliveries */
 	bool has_cpr_key;        /* [api] cpr_key_file, for citizens from registers */
 	unsigned char cpr_key[32];
 	struct plug_outbox *outbox;
@@ -80,12 +81,14 @@ int plug_job_register(struct og_plugin_ctx *ctx, const char *name, int interval_
 void plug_job_done(struct og_plugin_ctx *ctx, const char *name, int ok, const char *error);
 int plug_job_run(struct og_plugin_ctx *ctx, const char *name);
 void plug_jobs_start(struct plug_host *host); /* the database connection is up */
+void plug_jobs_stop(struct plug_host *host);  /* the daemon stops: release running leases */
 void plug_jobs_free(struct og_plugin_ctx *ctx);
 
 /* outbox.c: delivers outbox rows of the registered actions. */
 struct plug_outbox *plug_outbox_new(struct plug_host *host);
 void plug_outbox_free(struct plug_outbox *ob);
 void plug_outbox_wake(struct plug_outbox *ob);
+void plug_outbox_stop(struct plug_outbox *ob);
 void plug_outbox_delivered(struct plug_outbox *ob, const struct og_delivery *d,
 			   enum og_delivery_result outcome, int retry_ms, const char *error,
 			   const char *result);

@@ -47,26 +47,35 @@ static void on_claimed(struct store_conn *conn, const PGresult *res, void *arg)
 		og_warn(json_pack("{s:s,s:s,s:s}", "plugin", j->ctx->name, "job", j->name, "error",
 				  PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)),
 			"claiming a plugin's job failed");
-	j->forced = false;
+	if (host->winding_down) {
+		if (won) { /* won just as the daemon stops: give the run back at once */
+			j->running = true;
+			plug_jobs_stop(host);
+		}
+		return;
+	}
 	if (won && !host->stopping && j->ctx->started) {
 		j->running = true;
 		og_debug(json_pack("{s:s,s:s}", "plugin", j->ctx->name, "job", j->name),
 			 "plugin job starts");
 		j->fn(j->ctx, j->arg);
 	}
-	schedule(j, poll_ms(j));
+	/* run_job asked while this claim was on its way: ask again, now */
+	schedule(j, j->forced && !j->running ? 0 : poll_ms(j));
 }
 
 static void claim(struct plug_job *j)
 {
 	struct plug_host *host = j->ctx->host;
-	if (j->running || j->claiming || host->conn == NULL || !store_conn_is_up(host->conn))
+	if (j->running || j->claiming || host->winding_down || host->conn == NULL ||
+	    !store_conn_is_up(host->conn))
 		return;
 	char interval[16], lease[16], on[64];
 	snprintf(interval, sizeof interval, "%d", j->interval_ms);
 	snprintf(lease, sizeof lease, "%d", LEASE_MS > j->interval_ms ? LEASE_MS : j->interval_ms);
 	snprintf(on, sizeof on, "overgangd %ld", (long)getpid());
 	const char *params[] = {j->ctx->name, j->name, interval, lease, on, j->forced ? "t" : "f"};
+	j->forced = false; /* this claim carries the request */
 	if (store_conn_query_named(
 		    host->conn, "plugin_job_claim",
 		    "UPDATE plugin_job SET running_until = now() + $4::int * interval '1 "
@@ -181,6 +190,30 @@ void plug_jobs_start(struct plug_host *host)
 				ensure_row(j); /* pipelined ahead of the first claim */
 				schedule(j, 0);
 			}
+}
+
+void plug_jobs_stop(struct plug_host *host)
+{
+	char on[64];
+	snprintf(on, sizeof on, "overgangd %ld", (long)getpid());
+	for (struct og_plugin_ctx *ctx = host->plugins; ctx; ctx = ctx->next)
+		for (struct plug_job *j = ctx->jobs; j; j = j->next) {
+			event_del(j->timer);
+			if (!j->running || host->conn == NULL)
+				continue;
+			/* the run is abandoned: let another daemon (or this one, restarted) run the
+			 * job at its next interval rather than after the lease */
+			j->running = false;
+			const char *params[] = {ctx->name, j->name, on};
+			if (store_conn_query(
+				    host->conn,
+				    "UPDATE plugin_job SET running_until = NULL, running_on = NULL,"
+				    "       last_finished_at = now(), last_ok = false,"
+				    "       last_error = 'the daemon stopped during the run'"
+				    " WHERE plugin = $1 AND job = $2 AND running_on = $3",
+				    3, params, on_recorded, host) == 0)
+				host->in_flight++;
+		}
 }
 
 void plug_jobs_free(struct og_plugin_ctx *ctx)

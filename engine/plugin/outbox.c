@@ -36,6 +36,7 @@ struct plug_outbox {
 	int in_flight;
 	struct delivery *flying;
 	char *actions; /* the registered actions as a PostgreSQL array: {"plugin/action",...} */
+	bool stopped;  /* the daemon is stopping: nothing more is claimed */
 };
 
 static const char claim_sql[] =
@@ -151,7 +152,7 @@ void plug_outbox_delivered(struct plug_outbox *ob, const struct og_delivery *d,
 				object ? result : NULL};
 	record(ob, params);
 	delivery_free(dl);
-	if (!ob->claiming)
+	if (!ob->claiming && !ob->stopped)
 		schedule(ob, 0);
 }
 
@@ -208,7 +209,8 @@ static void on_claimed(struct store_conn *conn, const PGresult *res, void *arg)
 			"claiming outbox rows failed");
 	}
 	/* a full claim may have left more due rows */
-	schedule(ob, ob->again || n == CLAIM_MAX ? 0 : POLL_MS);
+	if (!ob->stopped)
+		schedule(ob, ob->again || n == CLAIM_MAX ? 0 : POLL_MS);
 	ob->again = false;
 }
 
@@ -216,6 +218,8 @@ static void claim(struct plug_outbox *ob)
 {
 	struct store_conn *conn = ob->host->conn;
 	int room = IN_FLIGHT_MAX - ob->in_flight;
+	if (ob->stopped)
+		return;
 	if (ob->actions == NULL || conn == NULL || !store_conn_is_up(conn)) {
 		schedule(ob, POLL_MS);
 		return;
@@ -239,8 +243,16 @@ static void claim(struct plug_outbox *ob)
 	ob->host->in_flight++;
 }
 
+void plug_outbox_stop(struct plug_outbox *ob)
+{
+	ob->stopped = true;
+	event_del(ob->timer);
+}
+
 void plug_outbox_wake(struct plug_outbox *ob)
 {
+	if (ob->stopped)
+		return;
 	if (ob->claiming)
 		ob->again = true;
 	else

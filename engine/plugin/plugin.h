@@ -29,6 +29,10 @@ plug_host_new(struct event_base *base, const struct cfg *cfg, struct http_server
 /* Shuts every plugin down (in reverse order of loading) and unloads it. */
 void plug_host_free(struct plug_host *host);
 
+/* The daemon is stopping: no new deliveries or job runs start, and the leases of jobs this
+ * daemon runs are released, so another daemon need not wait them out. */
+void plug_host_stop(struct plug_host *host);
+
 /* Whether no delivery or event is in flight. */
 bool plug_host_idle(const struct plug_host *host);
 

@@ -29,7 +29,7 @@ dir1='{"departments": [{"id": "jobcenter", "name": "Jobcenter"}, {"id": "ppr", "
        "memberships": [{"staff": "eva", "department": "ppr", "lead": true},
                        {"staff": "finn", "department": "ppr", "lead": false},
                        {"staff": "anna", "department": "ppr", "lead": false}]}'
-assert_eq '{"added": 2, "changed": 0, "unchanged": 1, "deactivated": 0}' "$(sync "$dir1")" "first sync"
+assert_eq '{"added": 2, "changed": 0, "unchanged": 0, "deactivated": 0}' "$(sync "$dir1")" "first sync"
 assert_eq "Anna|active" "$(sql "SELECT name || '|' || status FROM staff WHERE id = 'anna'")" "anna is not the directory's"
 assert_eq "eva:1,finn:0" "$(sql "SELECT string_agg(staff_id || ':' || is_lead::int, ',' ORDER BY staff_id) FROM staff_department WHERE department_id = 'ppr'")" "memberships"
 assert_eq "PPR" "$(sql "SELECT name FROM department WHERE id = 'ppr'")" "department added"
@@ -47,6 +47,11 @@ assert_eq "0" "$(sql "SELECT is_lead::int FROM staff_department WHERE staff_id =
 assert_eq "PPR-centret" "$(sql "SELECT name FROM department WHERE id = 'ppr'")" "renamed"
 assert_eq 1 "$(sql "SELECT count(*) FROM event WHERE type = 'tovholder_unavailable' AND payload->>'staff' = 'finn'")" "the case heard"
 assert_eq "active" "$(sql "SELECT status FROM staff WHERE id = 'anna'")" "anna still untouched"
+
+step "disabling in the directory counts as deactivated; a sync that changes nothing counts unchanged"
+dir3='{"departments": [], "staff": [{"id": "eva", "name": "Eva Hansen", "email": "eva@k.dk", "active": false}], "memberships": []}'
+assert_eq '{"added": 0, "changed": 0, "unchanged": 0, "deactivated": 1}' "$(sync "$dir3")" "eva disabled"
+assert_eq '{"added": 0, "changed": 0, "unchanged": 1, "deactivated": 0}' "$(sync "$dir3")" "the same again"
 
 step "a directory with a bad id changes nothing"
 if out=$(sync '{"departments": [{"id": "Bad Id", "name": "X"}], "staff": [], "memberships": []}' 2>&1); then

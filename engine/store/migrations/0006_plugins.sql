@@ -103,8 +103,10 @@ SET search_path = overgang, pg_catalog AS $$
            AND (c.display_name, c.birth_date, c.attributes)
                IS DISTINCT FROM (f.name, f.birth_date, c.attributes || coalesce(f.attributes, '{}'))
         RETURNING c.id),
-    new_rows AS (
-        SELECT f.*, nextval(pg_get_serial_sequence('overgang.citizen', 'id')) AS new_id
+    -- ids drawn once (the CTE is read twice, so it is computed once) for both inserts;
+    -- the CPR row's foreign key is checked at the end of the statement, after both
+    new_rows AS MATERIALIZED (
+        SELECT f.*, nextval('overgang.citizen_id_seq'::regclass) AS new_id
           FROM found f WHERE f.citizen_id IS NULL),
     ins AS (
         INSERT INTO citizen (id, display_name, birth_date, attributes)
@@ -113,7 +115,6 @@ SET search_path = overgang, pg_catalog AS $$
     ins_cpr AS (
         INSERT INTO citizen_cpr (citizen_id, cpr_hash, cpr)
         SELECT n.new_id, decode(n.cpr_hash, 'hex'), n.cpr FROM new_rows n
-          JOIN ins ON ins.id = n.new_id
         RETURNING 1)
     SELECT jsonb_build_object(
         'added', (SELECT count(*) FROM ins_cpr),
@@ -134,6 +135,8 @@ DECLARE
     n_changed bigint;
     n_deactivated bigint;
     n_listed bigint;
+    n_disabled bigint;
+    n_managed bigint;
 BEGIN
     INSERT INTO department (id, name)
     SELECT d.id, d.name FROM jsonb_to_recordset(doc->'departments') AS d (id text, name text)
@@ -152,18 +155,26 @@ BEGIN
         RETURNING 1)
     SELECT count(*) INTO n_added FROM ins;
 
-    -- an absent person stays absent while the directory says active; inactive wins
-    WITH upd AS (
+    -- an absent person stays absent while the directory says active; inactive wins. A person
+    -- the directory disables counts as deactivated, a person it renames as changed.
+    WITH cur AS (
+        SELECT s.id, s.status AS old_status FROM staff s JOIN listed l ON l.id = s.id
+         WHERE s.managed_by = source),
+    upd AS (
         UPDATE staff s SET name = l.name, email = l.email,
                status = CASE WHEN NOT l.active THEN 'inactive'
                              WHEN s.status = 'absent' THEN 'absent' ELSE 'active' END
-          FROM listed l
-         WHERE s.id = l.id AND s.managed_by = source
+          FROM listed l, cur
+         WHERE s.id = l.id AND cur.id = s.id
            AND (s.name, s.email, s.status) IS DISTINCT FROM
                (l.name, l.email, CASE WHEN NOT l.active THEN 'inactive'
                                       WHEN s.status = 'absent' THEN 'absent' ELSE 'active' END)
-        RETURNING s.status)
-    SELECT count(*) INTO n_changed FROM upd;
+        RETURNING s.status AS new_status, cur.old_status)
+    SELECT count(*) FILTER (WHERE NOT (new_status = 'inactive' AND old_status <> 'inactive')),
+           count(*) FILTER (WHERE new_status = 'inactive' AND old_status <> 'inactive'),
+           (SELECT count(*) FROM cur)
+      INTO n_changed, n_disabled, n_managed
+      FROM upd;
 
     WITH gone AS (
         UPDATE staff s SET status = 'inactive'
@@ -187,7 +198,9 @@ BEGIN
     ON CONFLICT (staff_id, department_id) DO UPDATE SET is_lead = EXCLUDED.is_lead
      WHERE staff_department.is_lead <> EXCLUDED.is_lead;
 
+    -- unchanged: the staff this source managed already and left as they were; people the
+    -- directory lists who were added by hand are not the source's, and not counted
     RETURN jsonb_build_object('added', n_added, 'changed', n_changed,
-                              'deactivated', n_deactivated,
-                              'unchanged', n_listed - n_added - n_changed);
+                              'deactivated', n_deactivated + n_disabled,
+                              'unchanged', n_managed - n_added - n_changed - n_disabled);
 END $$;

@@ -86,27 +86,10 @@ static const char emit_sql[] =
 	"  ON CONFLICT (case_id, source, idem_key) DO NOTHING RETURNING case_id)"
 	"SELECT id, EXISTS (SELECT 1 FROM ins) FROM target";
 
-static bool event_type_ok(const char *t)
-{
-	static const char *const reserved[] = {"started",           "task_done",
-					       "task_overdue",      "handover_accepted",
-					       "handover_rejected", "tovholder_unavailable",
-					       "migrated",          NULL};
-	if (t == NULL || !(t[0] >= 'a' && t[0] <= 'z') || strlen(t) > 64)
-		return false;
-	for (const char *p = t; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
-			return false;
-	for (int i = 0; reserved[i]; i++)
-		if (strcmp(reserved[i], t) == 0)
-			return false;
-	return true;
-}
-
 static int host_emit(struct og_plugin_ctx *ctx, const struct og_event *ev, og_emit_done_fn done,
 		     void *arg)
 {
-	if (ev == NULL || ev->size < sizeof(struct og_event) || !event_type_ok(ev->type) ||
+	if (ev == NULL || ev->size < sizeof(struct og_event) || !og_event_type_allowed(ev->type) ||
 	    ev->idem_key == NULL || ev->idem_key[0] == '\0' ||
 	    (ev->case_id <= 0 && (ev->ref_system == NULL || ev->ref == NULL))) {
 		host_log(ctx, OG_LOG_ERROR,
@@ -287,83 +270,107 @@ static const char *req_actor(struct og_http_request *req)
 	return http_req_actor((struct http_req *)req);
 }
 
-/* ---- answers from the loop ---- */
+/* ---- writes that answer with counts: citizens from a register, the staff directory ---- */
 
-/* A call whose answer is already known is still answered from the loop, as promised. */
-struct later {
-	void (*fn)(struct later *l);
+enum counted_kind { COUNTED_UPSERT, COUNTED_SYNC };
+
+/* One upsert_citizens or sync_directory call: its statement answers with its counts as JSON
+ * ({added, changed, unchanged, deactivated}), and the plugin hears from the loop. */
+struct counted_call {
 	struct plug_host *host;
-	void *done;
+	enum counted_kind kind;
+	void *done; /* og_upsert_done_fn or og_sync_done_fn */
 	void *arg;
 	char error[256];
 };
 
-static void on_later(evutil_socket_t fd, short what, void *arg)
+/* Tells the plugin: COUNTS (NULL: nothing was written, C->error says why). */
+static void counted_answer(struct counted_call *c, json_t *counts)
 {
-	struct later *l = arg;
-	l->host->in_flight--;
-	if (!l->host->stopping)
-		l->fn(l);
-	free(l);
+	if (c->done == NULL || c->host->stopping)
+		return;
+	long added = (long)json_integer_value(json_object_get(counts, "added"));
+	long changed = (long)json_integer_value(json_object_get(counts, "changed"));
+	long unchanged = (long)json_integer_value(json_object_get(counts, "unchanged"));
+	const char *error = counts ? NULL : c->error;
+	if (c->kind == COUNTED_UPSERT) {
+		struct og_upsert_result r = {sizeof r, added, changed, unchanged};
+		((og_upsert_done_fn)c->done)(c->arg, counts != NULL, counts ? &r : NULL, error);
+	} else {
+		long deactivated = (long)json_integer_value(json_object_get(counts, "deactivated"));
+		struct og_sync_result r = {sizeof r, added, changed, deactivated, unchanged};
+		((og_sync_done_fn)c->done)(c->arg, counts != NULL, counts ? &r : NULL, error);
+	}
 }
 
-static void answer_later(struct plug_host *host, void (*fn)(struct later *), void *done, void *arg,
-			 const char *error)
+static void on_counted(struct store_conn *conn, const PGresult *res, void *arg)
 {
-	struct later *l = calloc(1, sizeof *l);
-	if (l == NULL)
+	struct counted_call *c = arg;
+	c->host->in_flight--;
+	json_t *counts = NULL;
+	const char *nothing =
+		c->kind == COUNTED_UPSERT ? "nothing was written" : "nothing was changed";
+	if (res && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+		counts = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+	} else {
+		const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+		const char *why = res == NULL     ? "the database connection was lost"
+				  : state == NULL ? "the database refused it"
+				  : c->kind == COUNTED_UPSERT && strcmp(state, "23505") == 0
+					  ? "another import wrote one of these citizens at the "
+					    "same moment; try "
+					    "the batch again"
+				  : c->kind == COUNTED_SYNC && strcmp(state, "23503") == 0
+					  ? "a membership names a department or person the "
+					    "directory does not list"
+				  : c->kind == COUNTED_SYNC && strcmp(state, "23514") == 0
+					  ? "an id in the directory does not fit overgang's rules "
+					    "(departments: "
+					    "a-z, 0-9 and -; staff: a-z, 0-9, ., _ and -)"
+					  : "the database refused it";
+		snprintf(c->error, sizeof c->error, "%s; %s", why, nothing);
+	}
+	counted_answer(c, counts);
+	json_decref(counts);
+	free(c);
+}
+
+static void on_refused(evutil_socket_t fd, short what, void *arg)
+{
+	struct counted_call *c = arg;
+	c->host->in_flight--;
+	counted_answer(c, NULL);
+	free(c);
+}
+
+/* Runs SQL (prepared as NAME) with PARAMS for a plugin, or, with REFUSAL, only tells it why
+ * not: either way it hears from the loop, never before this returns. */
+static void counted_run(struct plug_host *host, enum counted_kind kind, void *done, void *arg,
+			const char *refusal, const char *name, const char *sql, int n,
+			const char *const *params)
+{
+	struct counted_call *c = calloc(1, sizeof *c);
+	if (c == NULL)
 		return;
-	*l = (struct later){.fn = fn, .host = host, .done = done, .arg = arg};
-	snprintf(l->error, sizeof l->error, "%s", error);
+	*c = (struct counted_call){.host = host, .kind = kind, .done = done, .arg = arg};
+	if (refusal == NULL &&
+	    (host->conn == NULL ||
+	     store_conn_query_named(host->conn, name, sql, n, params, on_counted, c) != 0))
+		refusal = "the database is not reachable now";
+	if (refusal == NULL) {
+		host->in_flight++;
+		return;
+	}
+	snprintf(c->error, sizeof c->error, "%s", refusal);
 	struct timeval now = {0, 0};
-	if (event_base_once(host->base, -1, EV_TIMEOUT, on_later, l, &now) != 0) {
-		free(l);
+	if (event_base_once(host->base, -1, EV_TIMEOUT, on_refused, c, &now) != 0) {
+		free(c);
 		return;
 	}
 	host->in_flight++;
 }
 
 /* ---- citizens from a register ---- */
-
-struct upsert_call {
-	struct plug_host *host;
-	og_upsert_done_fn done;
-	void *arg;
-};
-
-static void upsert_refused(struct later *l)
-{
-	og_upsert_done_fn done = (og_upsert_done_fn)l->done;
-	if (done)
-		done(l->arg, 0, NULL, l->error);
-}
-
-static void on_upserted(struct store_conn *conn, const PGresult *res, void *arg)
-{
-	struct upsert_call *u = arg;
-	u->host->in_flight--;
-	struct og_upsert_result r = {.size = sizeof r};
-	int ok = 0;
-	const char *error = "the database connection was lost; nothing was written";
-	if (res && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
-		json_t *counts = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
-		r.added = (long)json_integer_value(json_object_get(counts, "added"));
-		r.changed = (long)json_integer_value(json_object_get(counts, "changed"));
-		r.unchanged = (long)json_integer_value(json_object_get(counts, "unchanged"));
-		json_decref(counts);
-		ok = 1;
-		error = NULL;
-	} else if (res) {
-		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-		error = state && strcmp(state, "23505") == 0
-				? "another import wrote one of these citizens at the same moment; "
-				  "nothing was written, try the batch again"
-				: "the database refused the batch; nothing was written";
-	}
-	if (u->done && !u->host->stopping)
-		u->done(u->arg, ok, ok ? &r : NULL, error);
-	free(u);
-}
 
 static bool is_date(const char *s)
 {
@@ -425,84 +432,24 @@ static int host_upsert_citizens(struct og_plugin_ctx *ctx, const struct og_citiz
 		return -1;
 	}
 	char why[256];
-	if (!host->has_cpr_key) {
-		answer_later(
-			host, upsert_refused, (void *)done, arg,
-			"citizens cannot be found by CPR number: [api] cpr_key_file is not set");
-		return 0;
-	}
-	char *doc = citizens_json(host, citizens, n, why, sizeof why);
-	if (doc == NULL) {
-		answer_later(host, upsert_refused, (void *)done, arg, why);
-		return 0;
-	}
-	struct upsert_call *u = calloc(1, sizeof *u);
+	char *doc = host->has_cpr_key ? citizens_json(host, citizens, n, why, sizeof why) : NULL;
 	const char *params[] = {doc};
-	if (u == NULL || host->conn == NULL ||
-	    store_conn_query_named(host->conn, "plugin_upsert_citizens",
-				   "SELECT plugin_upsert_citizens($1::jsonb)::text", 1, params,
-				   on_upserted, u) != 0) {
-		free(u);
-		sodium_memzero(doc, strlen(doc));
+	counted_run(host, COUNTED_UPSERT, (void *)done, arg,
+		    !host->has_cpr_key
+			    ? "citizens cannot be found by CPR number: [api] cpr_key_file "
+			      "is not set"
+		    : doc == NULL ? why
+				  : NULL,
+		    "plugin_upsert_citizens", "SELECT plugin_upsert_citizens($1::jsonb)::text", 1,
+		    params);
+	if (doc) {
+		sodium_memzero(doc, strlen(doc)); /* it holds CPR numbers */
 		free(doc);
-		answer_later(host, upsert_refused, (void *)done, arg,
-			     "the database is not reachable now; nothing was written");
-		return 0;
 	}
-	sodium_memzero(doc, strlen(doc));
-	free(doc);
-	*u = (struct upsert_call){host, done, arg};
-	host->in_flight++;
 	return 0;
 }
 
 /* ---- the staff directory ---- */
-
-struct sync_call {
-	struct plug_host *host;
-	og_sync_done_fn done;
-	void *arg;
-};
-
-static void sync_refused(struct later *l)
-{
-	og_sync_done_fn done = (og_sync_done_fn)l->done;
-	if (done)
-		done(l->arg, 0, NULL, l->error);
-}
-
-static void on_synced(struct store_conn *conn, const PGresult *res, void *arg)
-{
-	struct sync_call *sc = arg;
-	sc->host->in_flight--;
-	struct og_sync_result r = {.size = sizeof r};
-	int ok = 0;
-	const char *error = "the database connection was lost; nothing was changed";
-	if (res && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
-		json_t *counts = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
-		r.added = (long)json_integer_value(json_object_get(counts, "added"));
-		r.changed = (long)json_integer_value(json_object_get(counts, "changed"));
-		r.deactivated = (long)json_integer_value(json_object_get(counts, "deactivated"));
-		r.unchanged = (long)json_integer_value(json_object_get(counts, "unchanged"));
-		json_decref(counts);
-		ok = 1;
-		error = NULL;
-	} else if (res) {
-		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-		error = state && strcmp(state, "23503") == 0 ? "a membership names a department or "
-							       "person the directory does not "
-							       "list; nothing was changed"
-			: state && strcmp(state, "23514") == 0
-				? "an id in the directory does not fit overgang's rules "
-				  "(departments: "
-				  "a-z, 0-9 and -; staff: a-z, 0-9, ., _ and -); nothing was "
-				  "changed"
-				: "the database refused the directory; nothing was changed";
-	}
-	if (sc->done && !sc->host->stopping)
-		sc->done(sc->arg, ok, ok ? &r : NULL, error);
-	free(sc);
-}
 
 #define AT(list, i) ((const void *)((const char *)(list) + (i) * (list)[0].size))
 
@@ -565,25 +512,11 @@ static int host_sync_directory(struct og_plugin_ctx *ctx, const struct og_direct
 	}
 	char why[256];
 	char *doc = directory_json(dir, why, sizeof why);
-	if (doc == NULL) {
-		answer_later(host, sync_refused, (void *)done, arg, why);
-		return 0;
-	}
-	struct sync_call *sc = calloc(1, sizeof *sc);
 	const char *params[] = {ctx->name, doc};
-	if (sc == NULL || host->conn == NULL ||
-	    store_conn_query_named(host->conn, "plugin_sync_directory",
-				   "SELECT plugin_sync_directory($1, $2::jsonb)::text", 2, params,
-				   on_synced, sc) != 0) {
-		free(sc);
-		free(doc);
-		answer_later(host, sync_refused, (void *)done, arg,
-			     "the database is not reachable now; nothing was changed");
-		return 0;
-	}
+	counted_run(host, COUNTED_SYNC, (void *)done, arg, doc ? NULL : why,
+		    "plugin_sync_directory", "SELECT plugin_sync_directory($1, $2::jsonb)::text", 2,
+		    params);
 	free(doc);
-	*sc = (struct sync_call){host, done, arg};
-	host->in_flight++;
 	return 0;
 }
 

@@ -25,28 +25,6 @@ struct wh_pending {
 	struct og_http_request *req;
 };
 
-/* The engine's own event types, which no other system may send. The ABI does not list
- * them: this copy makes a sender's mistake a 400 rather than a 503 (emit refuses both a
- * reserved type and an unreachable database with -1). */
-static const char *const reserved[] = {"started",           "task_done",
-				       "task_overdue",      "handover_accepted",
-				       "handover_rejected", "tovholder_unavailable",
-				       "migrated",          "delivered",
-				       "delivery_failed",   NULL};
-
-static bool type_ok(const char *t)
-{
-	if (t == NULL || !(t[0] >= 'a' && t[0] <= 'z') || strlen(t) > 64)
-		return false;
-	for (const char *p = t; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
-			return false;
-	for (int i = 0; reserved[i]; i++)
-		if (strcmp(reserved[i], t) == 0)
-			return false;
-	return true;
-}
-
 static void pending_unlink(struct webhook *wh, struct wh_pending *p)
 {
 	struct wh_pending **pp = &wh->pending;
@@ -177,7 +155,7 @@ void wh_in_route(struct og_plugin_ctx *ctx, struct og_http_request *req, void *a
 	else if (jref && s->ref_system == NULL)
 		problem = "This sender has no ref_system configured, so cases are named by "
 			  "\"case\" only.";
-	else if (!json_is_string(jtype) || !type_ok(json_string_value(jtype)))
+	else if (!json_is_string(jtype) || !og_event_type_allowed(json_string_value(jtype)))
 		problem = "\"type\" must be an event type (a-z first, then a-z, 0-9 and _) that "
 			  "the engine does not reserve.";
 	else if (!type_allowed(s, json_string_value(jtype)))

@@ -36,6 +36,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -62,13 +63,30 @@ struct og_event {
 	int64_t case_id;        /* > 0: this case; 0: find it by ref_system and ref */
 	const char *ref_system; /* e.g. "nexus" */
 	const char *ref;        /* the other system's id for the case */
-	/* ^[a-z][a-z0-9_]*$, not one the engine makes itself: started, task_done,
-	 * task_overdue, handover_accepted, handover_rejected, tovholder_unavailable,
-	 * migrated, delivered, delivery_failed */
-	const char *type;
-	const char *payload;  /* a JSON object as text; NULL: {} */
-	const char *idem_key; /* required: the same key for the same case is taken once */
+	const char *type;       /* one og_event_type_allowed() takes */
+	const char *payload;    /* a JSON object as text; NULL: {} */
+	const char *idem_key;   /* required: the same key for the same case is taken once */
 };
+
+/* Whether TYPE may be put into a case by a plugin: ^[a-z][a-z0-9_]*$, at most 64
+ * characters, and not a type the engine makes itself. og_host.emit refuses any other. */
+static inline int og_event_type_allowed(const char *type)
+{
+	static const char *const engine_types[] = {"started",           "task_done",
+						   "task_overdue",      "handover_accepted",
+						   "handover_rejected", "tovholder_unavailable",
+						   "migrated",          "delivered",
+						   "delivery_failed",   NULL};
+	if (type == NULL || !(type[0] >= 'a' && type[0] <= 'z') || strlen(type) > 64)
+		return 0;
+	for (const char *p = type; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
+			return 0;
+	for (int i = 0; engine_types[i]; i++)
+		if (strcmp(engine_types[i], type) == 0)
+			return 0;
+	return 1;
+}
 
 /* The outcome of og_host.emit: OK is OG_EMIT_ADDED (stored now) or OG_EMIT_KNOWN (this key
  * was used for the case before: nothing added, a replay) with CASE_ID saying where, or

@@ -48,6 +48,18 @@ assert_eq "5" "$(wc -l <<<"$list")" "a header and four stuck cases"
 assert_contains "$list" "instruction budget exceeded" "why stuck"
 assert_contains "$list" "no-tovholder" "the case without a tovholder"
 
+step "the API shows an administrator the same: workflow, version, file and line, case and event"
+port=$(grep '"msg":"overgangd listening"' "$TEST_TMP/d.log" | head -n 1 | sed 's/.*"port":\([0-9]*\).*/\1/')
+sql "INSERT INTO overgang.staff (id, name) VALUES ('admin1', 'Admin')" >/dev/null
+token=$("$OVERGANG" token create --staff admin1 --role administrator 2>/dev/null)
+stuck=$(curl -s -H "Authorization: Bearer $token" "http://127.0.0.1:$port/v1/admin/stuck-cases?limit=10")
+item=$(jq -c ".items[] | select(.id == ${ids[0]})" <<<"$stuck")
+assert_eq "sandbox 1 escape" "$(jq -r '"\(.workflow) \(.version) \(.event.type)"' <<<"$item")" "workflow, version and event type"
+assert_eq "$(sql "SELECT id FROM overgang.event WHERE case_id = ${ids[0]} AND type = 'escape'")" "$(jq -r .event.id <<<"$item")" "the event's number"
+grep -Eq 'sandbox\.lua:[0-9]+:' <<<"$(jq -r .event.last_error <<<"$item")" ||
+  fail "the file and line: $(jq -r .event.last_error <<<"$item" | head -n 2)"
+assert_contains "$(jq -r .event.last_error <<<"$item")" "'os' is not available in a workflow" "the error"
+
 step "case show tells an administrator why, and the read is in the access log"
 show=$(USER=admin1 "$OVERGANG" case show "${ids[1]}" --why "fejlsøgning")
 assert_eq "1" "$(sql "SELECT count(*) FROM overgang.access_log WHERE case_id = ${ids[1]} AND actor = 'admin1' AND action = 'case.read' AND reason = 'fejlsøgning'")" "access log rows"

@@ -28,6 +28,9 @@
 #include "cli/tools.h"
 #include "core/defdiff.h"
 #include "core/definition.h"
+#include "core/directory.h"
+#include "core/step.h"
+#include "store/steps.h"
 
 const char cli_workflow_diff_usage[] =
 	"overgang workflow diff NAME@A NAME@B (or a FILE for either)";
@@ -342,6 +345,10 @@ struct migration {
 	const char *by;
 	json_t *from_def, *to_def;
 	PGconn *conn;
+	const struct cfg *cfg;
+	/* the dry run's preview of the 'migrated' handler: version TO, the staff directory */
+	struct lwf_workflow *to_wf;
+	struct core_directory *dir;
 };
 
 static int read_definitions(struct migration *m)
@@ -477,6 +484,105 @@ static int map_phases(struct migration *m, struct mcase *cases, int n)
 
 /* Prints the plan of each case and decides which timers go. EVENTS: pending events of the
  * cases, ordered by case. */
+/* For the dry run: version TO compiled and the staff directory, as the daemon has them. */
+static int preview_setup(struct migration *m)
+{
+	const char *params[] = {m->name, m->to_s};
+	PGresult *res = cli_query(
+		m->conn, "workflow migrate",
+		"SELECT source FROM workflow WHERE name = $1 AND version = $2::int", 2, params);
+	if (res == NULL)
+		return -1;
+	char err[4096], chunk[160];
+	snprintf(chunk, sizeof chunk, "%s@%d", m->name, m->to);
+	struct lwf_budget budget = cli_budget(m->cfg);
+	const char *source = PQgetvalue(res, 0, 0);
+	m->to_wf = lwf_load(chunk, source, strlen(source), &budget, err, sizeof err);
+	PQclear(res);
+	if (m->to_wf == NULL) {
+		fprintf(stderr, "overgang workflow migrate: %s\n", err);
+		return -1;
+	}
+	res = cli_query(m->conn, "workflow migrate", store_directory_sql, 0, NULL);
+	if (res == NULL)
+		return -1;
+	m->dir = store_directory_from(res);
+	PQclear(res);
+	return m->dir ? 0 : -1;
+}
+
+/* The dry run shows what version TO's 'migrated' handler would do in case C: the daemon's own
+ * step, run on the case as it stands and written nowhere. */
+static void preview_hook(struct migration *m, const struct mcase *mc)
+{
+	const char *params[] = {mc->id};
+	PGresult *res = cli_query(
+		m->conn, "workflow migrate",
+		"SELECT c.citizen_id, c.tovholder, c.tovholder_department, ci.birth_date::text,"
+		"       c.revision, c.state::text, ci.attributes::text,"
+		"       extract(epoch FROM now())::bigint"
+		"  FROM cases c JOIN citizen ci ON ci.id = c.citizen_id WHERE c.id = $1::bigint",
+		1, params);
+	if (res == NULL || PQntuples(res) != 1) {
+		PQclear(res);
+		return;
+	}
+	if (atoll(PQgetvalue(res, 0, 4)) == 0) {
+		printf("  'migrated' runs after the case's first step, which has not run yet\n");
+		PQclear(res);
+		return;
+	}
+	int64_t now = atoll(PQgetvalue(res, 0, 7));
+	struct core_case c = {0};
+	struct core_effects fx;
+	char err[4096] = "";
+	json_t *payload =
+		json_pack("{s:i,s:i,s:s,s:s,s:s}", "from", m->from, "to", m->to, "phase_from",
+			  mc->phase, "phase_to", mc->to_phase, "by", who(m->by));
+	struct core_event ev = {.id = 0, .type = "migrated", .payload = payload, .at = now};
+	int rc = -1;
+	if (core_effects_init(&fx) == 0) {
+		if (core_case_init(&c, atoll(mc->id), atoll(PQgetvalue(res, 0, 0)), m->name, m->to,
+				   mc->to_phase, "active",
+				   PQgetisnull(res, 0, 1) ? NULL : PQgetvalue(res, 0, 1),
+				   PQgetisnull(res, 0, 2) ? NULL : PQgetvalue(res, 0, 2),
+				   PQgetvalue(res, 0, 3), atoll(PQgetvalue(res, 0, 4))) == 0) {
+			json_decref(c.state);
+			json_decref(c.attributes);
+			c.state = json_loads(PQgetvalue(res, 0, 5), 0, NULL);
+			c.attributes = json_loads(PQgetvalue(res, 0, 6), 0, NULL);
+			if (c.state && c.attributes)
+				rc = core_step(m->to_wf, &c, &ev, m->dir, now, &fx, err,
+					       sizeof err);
+		}
+		if (rc == 0) {
+			size_t i;
+			json_t *cmd;
+			json_array_foreach (fx.commands, i, cmd) {
+				json_t *shown = json_deep_copy(cmd);
+				json_object_del(shown, "cmd");
+				json_object_del(shown, "line");
+				char *text = json_dumps(shown, JSON_COMPACT | JSON_SORT_KEYS);
+				printf("  'migrated' would: %s %s (line %lld)\n",
+				       json_string_value(json_object_get(cmd, "cmd")),
+				       text ? text : "",
+				       (long long)json_integer_value(json_object_get(cmd, "line")));
+				free(text);
+				json_decref(shown);
+			}
+			if (json_array_size(fx.commands) == 0)
+				printf("  'migrated' would change nothing\n");
+		} else {
+			const char *why = err[0] ? err : "out of memory";
+			printf("  'migrated' would fail: %.*s\n", (int)strcspn(why, "\n"), why);
+		}
+		core_effects_clear(&fx);
+	}
+	core_case_clear(&c);
+	json_decref(payload);
+	PQclear(res);
+}
+
 static int plan(struct migration *m, struct mcase *cases, int n, const PGresult *events)
 {
 	bool hook = def_has_handler(m->to_def, "migrated");
@@ -516,6 +622,8 @@ static int plan(struct migration *m, struct mcase *cases, int n, const PGresult 
 		if (stuck)
 			printf("  made active again: its pending events run on version %d\n",
 			       m->to);
+		if (hook && m->dry_run)
+			preview_hook(m, c);
 	}
 	if (hook)
 		printf("version %d's handler for 'migrated' runs first in each case after the "
@@ -689,7 +797,9 @@ static int migrate(struct migration *m)
 		" ORDER BY case_id, due_at, id",
 		1, eparams);
 	free(case_text);
-	if (events == NULL || plan(m, cases, n, events) != 0)
+	if (events == NULL ||
+	    (m->dry_run && def_has_handler(m->to_def, "migrated") && preview_setup(m) != 0) ||
+	    plan(m, cases, n, events) != 0)
 		goto out;
 	if (m->dry_run) {
 		printf("dry run: %d case%s would be migrated; nothing was changed\n", n,
@@ -724,13 +834,15 @@ out:
 	free(cases);
 	PQclear(events);
 	PQclear(locked);
+	lwf_free(m->to_wf);
+	core_dir_free(m->dir);
 	return rc;
 }
 
 int cli_workflow_migrate(const struct cfg *cfg, int argc, char **argv)
 {
 	char name[128];
-	struct migration m = {.name = name};
+	struct migration m = {.name = name, .cfg = cfg};
 	const char *to = NULL, *by = NULL;
 	bool have_ref = false;
 	int rc = 2;

@@ -33,6 +33,15 @@ assert_eq "2|plan|2|paamindelse" "$(sql "SELECT workflow_version, phase, state->
     (SELECT string_agg(type, ',') FROM event WHERE case_id = 4 AND source = 'timer') FROM cases WHERE id = 4")" "case 4 ran version 2's handlers"
 assert_eq "1" "$(sql "SELECT string_agg(DISTINCT workflow_version::text, ',') FROM cases WHERE id <= 3")" "cases 1-3 are still on version 1"
 
+step "the dry run shows what version 2's 'migrated' handler would do in each case, and changes nothing"
+before=$(sql "SELECT id, workflow_version, phase, state::text, revision FROM cases ORDER BY id")
+dry=$("$OVERGANG" workflow migrate flyt@1 --to 2 --map planlaegning=plan --case 2 --dry-run)
+assert_contains "$dry" "case 2: phase planlaegning -> plan (--map planlaegning=plan)" "the move"
+assert_contains "$dry" "  'migrated' would: set {\"key\":\"flyttet_fra\",\"value\":1} (line 16)" "the handler's first command"
+assert_contains "$dry" "  'migrated' would: set {\"key\":\"fase_foer\",\"value\":\"planlaegning\"} (line 17)" "its second"
+assert_contains "$dry" "  'migrated' would: timer " "its timer"
+assert_eq "$before" "$(sql "SELECT id, workflow_version, phase, state::text, revision FROM cases ORDER BY id")" "nothing changed"
+
 step "migrating cases 1-3 while the daemon steps them"
 sql "INSERT INTO event (case_id, type, payload, source, idem_key)
      SELECT c, 'noise', jsonb_build_object('seq', s), 'test', 'noise:' || s

@@ -73,16 +73,20 @@ assert_eq "flyt: version 1 -> version 2, 4 cases (dry run: nothing is changed)
 case 1: phase afdaekning -> afdaekning
   keep timer 'paamindelse' (event $(ev 1 paamindelse), due 2030-01-01 00:00)
   cancel timer 'gammel_frist' (event $(ev 1 gammel_frist), due 2030-01-01 00:00): version 2 has no handler for it
+  'migrated' runs after the case's first step, which has not run yet
 case 2: phase planlaegning -> plan (--map planlaegning=plan)
   keep timer 'paamindelse' (event $(ev 2 paamindelse), due 2030-01-01 00:00)
   cancel timer 'gammel_frist' (event $(ev 2 gammel_frist), due 2030-01-01 00:00): version 2 has no handler for it
+  'migrated' runs after the case's first step, which has not run yet
 case 3 (stuck): phase afdaekning -> afdaekning
   keep timer 'paamindelse' (event $(ev 3 paamindelse), due 2030-01-01 00:00)
   cancel timer 'gammel_frist' (event $(ev 3 gammel_frist), due 2030-01-01 00:00): version 2 has no handler for it
   made active again: its pending events run on version 2
+  'migrated' runs after the case's first step, which has not run yet
 case 5: phase planlaegning -> plan (--map planlaegning=plan)
   keep timer 'paamindelse' (event $(ev 5 paamindelse), due 2030-01-01 00:00)
   cancel timer 'gammel_frist' (event $(ev 5 gammel_frist), due 2030-01-01 00:00): version 2 has no handler for it
+  'migrated' runs after the case's first step, which has not run yet
 version 2's handler for 'migrated' runs first in each case after the move
 dry run: 4 cases would be migrated; nothing was changed" "$out" "the dry run's plan"
 assert_eq "$before" "$(snapshot)" "nothing changed after the dry run"

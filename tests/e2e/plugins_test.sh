@@ -137,4 +137,21 @@ daemon_start ex2 "$TEST_TMP/ex.conf"
 wait_for 15 bash -c "[ \"\$(psql -qAtX -c \"SELECT status FROM overgang.outbox WHERE idem_key = 'hang-1'\")\" = delivered ]" ||
   fail "hang-1 not delivered after the restart: $(outbox hang-1)"
 assert_eq "delivered:2" "$(outbox hang-1)" "delivered on the second hand-out"
+
+step "two daemons share the outbox and never deliver one row twice"
+daemon_start ex3 "$TEST_TMP/ex.conf"
+wait_for 10 listening ex3 || fail "the second daemon did not start"
+sql "INSERT INTO outbox (case_id, plugin, action, payload, idem_key)
+     SELECT 1, 'example', 'note', jsonb_build_object('n', g), 'many-' || g FROM generate_series(1, 300) g" >/dev/null
+all_delivered() { [ "$(sql "SELECT count(*) FROM outbox WHERE idem_key LIKE 'many-%' AND status = 'delivered'")" = 300 ]; }
+wait_for 30 all_delivered || fail "not all delivered: $(sql "SELECT status, count(*) FROM outbox WHERE idem_key LIKE 'many-%' GROUP BY 1")"
+assert_eq 1 "$(sql "SELECT max(attempts) FROM outbox WHERE idem_key LIKE 'many-%'")" "each row handed out once"
+sql "SELECT id FROM outbox WHERE idem_key LIKE 'many-%'" >"$TEST_TMP/many.ids"
+delivered=$(cat "$TEST_TMP/ex2.log" "$TEST_TMP/ex3.log" | grep -o '"msg":"note [0-9]* delivered' |
+  awk -v ids="$TEST_TMP/many.ids" 'BEGIN { while ((getline l < ids) > 0) want[l] = 1 } want[$2] { print $2 }' |
+  sort | uniq -c)
+assert_eq 300 "$(wc -l <<<"$delivered")" "300 rows delivered"
+assert_eq "" "$(awk '$1 != 1' <<<"$delivered")" "none delivered twice"
+echo "delivered by the first daemon: $(grep -c '"msg":"note [0-9]* delivered' "$TEST_TMP/ex2.log"), by the second: $(grep -c '"msg":"note [0-9]* delivered' "$TEST_TMP/ex3.log")"
+daemon_stop ex3
 daemon_stop ex2

@@ -14,6 +14,8 @@ stds.overgang = {
     date = { fields = { "parse", "ymd", "add", "working_days", "days_between", "DAY" } },
     -- print() goes to the step's trace (shown by simulate and in the case's events)
     "print",
+    -- helpers plugins give workflows: plugins.NAME.FUNCTION(...)
+    plugins = { other_fields = true },
     -- the base library, without I/O and without loading code
     "assert", "error", "ipairs", "next", "pairs", "pcall", "rawequal", "rawget", "rawlen",
     "rawset", "select", "getmetatable", "setmetatable", "tonumber", "tostring", "type",

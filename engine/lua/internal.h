@@ -98,6 +98,9 @@ json_t *lwf_to_json(lua_State *L, int idx, const char *path, bool object, char *
 /* Pushes a Lua copy of V (NULL: an empty table); may raise a Lua error. */
 void lwf_push_json(lua_State *L, const json_t *v);
 
+/* helpers.c: pushes the `plugins` table */
+void lwf_helpers_open(lua_State *L);
+
 /* dates.c */
 #include "util/civil.h"
 void lwf_date_open(lua_State *L);                    /* pushes the `date` table */

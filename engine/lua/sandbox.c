@@ -619,6 +619,8 @@ int lwf_sandbox_open(lua_State *L)
 	lua_setfield(L, g, "workflow");
 	lwf_date_open(L);
 	lua_setfield(L, g, "date");
+	lwf_helpers_open(L);
+	lua_setfield(L, g, "plugins");
 	open_string(L, real + 1, g);
 	open_table(L, real + 2, g);
 	open_math(L, real + 3, g);

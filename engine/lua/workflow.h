@@ -66,6 +66,18 @@ __attribute__((warn_unused_result)) struct lwf_workflow *lwf_load(const char *ch
 								  const struct lwf_budget *budget,
 								  char *err, size_t errlen);
 void lwf_free(struct lwf_workflow *wf); /* NULL is fine */
+
+/* Helpers plugins give workflows, called as plugins.PLUGIN.NAME(args...): FN gets the
+ * arguments as a JSON array and writes its JSON answer into OUT (OUTLEN bytes), returning 0,
+ * or a message and -1 (a Lua error at the workflow's line). Set before workflows load; the
+ * list and its strings must outlive them. */
+typedef int (*lwf_helper_fn)(void *arg, const char *args, char *out, size_t outlen);
+struct lwf_helper {
+	const char *plugin, *name;
+	lwf_helper_fn fn;
+	void *arg;
+};
+void lwf_set_helpers(const struct lwf_helper *helpers, size_t n);
 /* The definition; it lives as long as WF. */
 const struct lwf_def *lwf_def(const struct lwf_workflow *wf);
 /* Index of phase NAME in the definition, -1 if there is none. */

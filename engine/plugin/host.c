@@ -240,13 +240,44 @@ static void req_problem(struct og_http_request *req, int status, const char *typ
 			   detail, NULL);
 }
 
-/* Lua helpers are part of ABI 1.0 but not served by this host yet: a plugin that registers
- * one is told so, and its init decides what to do. */
+/* A pure function workflows call as plugins.NAME.FUNCTION: engine/lua calls it. */
 static int host_register_lua(struct og_plugin_ctx *ctx, const char *function, og_lua_fn fn,
 			     void *arg)
 {
-	host_log(ctx, OG_LOG_ERROR, "register_lua: Lua helpers are not available in this build");
-	return -1;
+	if (!ctx->in_init || function == NULL || fn == NULL || function[0] == '\0' ||
+	    strspn(function, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(function))
+		return -1;
+	struct plug_helper *h = calloc(1, sizeof *h);
+	if (h == NULL || (h->name = strdup(function)) == NULL) {
+		free(h);
+		return -1;
+	}
+	h->fn = fn;
+	h->arg = arg;
+	h->next = ctx->helpers;
+	ctx->helpers = h;
+	return 0;
+}
+
+/* Hands engine/lua the helpers of the plugins that started. */
+static int publish_helpers(struct plug_host *host)
+{
+	size_t n = 0;
+	for (struct og_plugin_ctx *ctx = host->plugins; ctx; ctx = ctx->next)
+		for (struct plug_helper *h = ctx->helpers; h && ctx->started; h = h->next)
+			n++;
+	if (n == 0)
+		return 0;
+	host->lua_helpers = calloc(n, sizeof *host->lua_helpers);
+	if (host->lua_helpers == NULL)
+		return -1;
+	n = 0;
+	for (struct og_plugin_ctx *ctx = host->plugins; ctx; ctx = ctx->next)
+		for (struct plug_helper *h = ctx->helpers; h && ctx->started; h = h->next)
+			host->lua_helpers[n++] = (struct lwf_helper){ctx->name, h->name,
+								     (lwf_helper_fn)h->fn, h->arg};
+	lwf_set_helpers(host->lua_helpers, n);
+	return 0;
 }
 
 static int host_register_job(struct og_plugin_ctx *ctx, const char *job, int interval_ms,
@@ -559,6 +590,12 @@ static void ctx_free(struct og_plugin_ctx *ctx)
 		free(a);
 	}
 	plug_jobs_free(ctx);
+	while (ctx->helpers) {
+		struct plug_helper *h = ctx->helpers;
+		ctx->helpers = h->next;
+		free(h->name);
+		free(h);
+	}
 	/* the HTTP server that calls the routes is freed before the plugins */
 	while (ctx->routes) {
 		struct plug_route *r = ctx->routes;
@@ -696,6 +733,10 @@ struct plug_host *plug_host_new(struct event_base *base, const struct cfg *cfg,
 		if (!seen && load(host, k->section, err, errlen) != 0)
 			goto fail;
 	}
+	if (publish_helpers(host) != 0) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 	host->outbox = plug_outbox_new(host);
 	struct store_conn_callbacks cb = {on_up, on_down, on_notify, host};
 	if (host->outbox == NULL ||
@@ -731,6 +772,10 @@ void plug_host_free(struct plug_host *host)
 		ctx->started = false;
 	}
 	host->stopping = true;
+	if (host->lua_helpers) {
+		lwf_set_helpers(NULL, 0);
+		free(host->lua_helpers);
+	}
 	store_conn_free(host->conn);
 	plug_outbox_free(host->outbox);
 	while (rev) {

@@ -4,6 +4,7 @@
 
 #include <overgang/plugin.h>
 
+#include "lua/workflow.h"
 #include "plugin/plugin.h"
 #include "store/conn.h"
 
@@ -21,6 +22,13 @@ struct plug_route {
 	og_http_fn fn;
 	void *arg;
 	char *name; /* metrics label: plugin.NAME.SUBPATH */
+};
+
+struct plug_helper {
+	struct plug_helper *next;
+	char *name;
+	og_lua_fn fn;
+	void *arg;
 };
 
 struct plug_job {
@@ -51,6 +59,7 @@ struct og_plugin_ctx {
 	struct plug_action *actions;
 	struct plug_route *routes;
 	struct plug_job *jobs;
+	struct plug_helper *helpers;
 };
 
 struct plug_host {
@@ -66,6 +75,7 @@ struct plug_host {
 	bool has_cpr_key;        /* [api] cpr_key_file, for citizens from registers */
 	unsigned char cpr_key[32];
 	struct plug_outbox *outbox;
+	struct lwf_helper *lua_helpers; /* what workflows see as plugins.NAME.FUNCTION */
 };
 
 /* loader.c: opens PATH, checks its descriptor. Returns 0 with *DL and *DESC set, or -1 with

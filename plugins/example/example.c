@@ -11,6 +11,8 @@
  *                    the tests, a payload {"outcome": "retry"} asks to be tried again and
  *                    {"outcome": "fail"} fails for good (the row is parked), and
  *                    {"outcome": "hang"} is never answered (the lease runs out);
+ * - a Lua helper:    plugins.example.greet(name) in a workflow gives "<greeting>, <name>"
+ *                    (pure: no I/O, the same answer for the same arguments);
  * - a periodic job:  "tick", every [plugin.example] tick_interval seconds (default 3600),
  *                    and on request: POST /v1/plugins/example/tick with an administrator's
  *                    token runs it now.
@@ -149,6 +151,23 @@ static int deliver_note(struct og_plugin_ctx *ctx, const struct og_delivery *d, 
 	return 0;
 }
 
+/* ---- the Lua helper plugins.example.greet(name) ---- */
+
+static int greet(void *arg, const char *args, char *out, size_t outlen)
+{
+	struct example *ex = arg;
+	/* ARGS is a JSON array; the example takes one string without quotes or backslashes
+	 * (a real plugin parses it with a JSON library) */
+	const char *start = args[0] == '[' && args[1] == '"' ? args + 2 : NULL;
+	const char *end = start ? strchr(start, '"') : NULL;
+	if (end == NULL || strcmp(end, "\"]") != 0 || memchr(start, '\\', (size_t)(end - start))) {
+		snprintf(out, outlen, "greet takes one name, a text");
+		return -1;
+	}
+	snprintf(out, outlen, "\"%s, %.*s\"", ex->greeting, (int)(end - start), start);
+	return 0;
+}
+
 /* ---- the periodic job "tick" ---- */
 
 static void tick(struct og_plugin_ctx *ctx, void *arg)
@@ -203,7 +222,8 @@ static int example_init(struct og_plugin_ctx *ctx, const struct og_host *host, v
 				 ex) != 0 ||
 	    host->register_route(ctx, "POST", "tick", OG_ROUTE_ADMIN, on_tick_now, ex) != 0 ||
 	    host->register_action(ctx, "note", deliver_note, ex) != 0 ||
-	    host->register_job(ctx, "tick", tick_seconds(host, ctx) * 1000, tick, ex) != 0) {
+	    host->register_job(ctx, "tick", tick_seconds(host, ctx) * 1000, tick, ex) != 0 ||
+	    host->register_lua(ctx, "greet", greet, ex) != 0) {
 		free(ex);
 		return -1;
 	}

@@ -115,6 +115,19 @@ wait_for 10 told || fail "the case was not told: $(sql "SELECT string_agg(type, 
 assert_eq "delivered:told-1" "$(sql "SELECT type || ':' || (payload->>'key') FROM event WHERE case_id = 2 AND type = 'delivered'")" "delivered event"
 assert_eq "the example asked for this" "$(sql "SELECT payload->>'error' FROM event WHERE case_id = 2 AND type = 'delivery_failed'")" "delivery_failed event carries the reason"
 
+step "a workflow calls the plugin's Lua helper; a helper no plugin gives is a clear error"
+"$OVERGANG" workflow deploy "$OVERGANG_SRC/tests/workflows/helper.lua" >/dev/null 2>&1 || fail "helper.lua does not deploy"
+seed_cases helper 2
+hc=$(sql "SELECT min(id) FROM cases WHERE workflow_name = 'helper'")
+hc2=$(sql "SELECT max(id) FROM cases WHERE workflow_name = 'helper'")
+wait_drained 10
+assert_eq "hallo, Sofie" "$(sql "SELECT state->>'hilsen' FROM cases WHERE id = $hc")" "plugins.example.greet"
+sql "INSERT INTO event (case_id, type, source, idem_key) VALUES ($hc, 'missing', 'test', 'm'), ($hc2, 'wrong', 'test', 'w')" >/dev/null
+failed() { [ "$(sql "SELECT count(*) FROM event WHERE case_id IN ($hc, $hc2) AND last_error IS NOT NULL")" = 2 ]; }
+wait_for 10 failed || fail "the helper calls did not fail"
+assert_contains "$(sql "SELECT last_error FROM event WHERE case_id = $hc AND type = 'missing'")" "helper.lua:11: plugins.nothere: no plugin of that name gives workflows helpers here" "a plugin not loaded"
+assert_contains "$(sql "SELECT last_error FROM event WHERE case_id = $hc2 AND type = 'wrong'")" "helper.lua:12: plugins.example.greet: greet takes one name, a text" "the helper's own refusal"
+
 step "the plugin's periodic job runs every interval, and on an administrator's request"
 ticks() { grep -c '"msg":"example tick"' "$TEST_TMP/ex.log" || true; }
 wait_for 10 bash -c "[ \$(grep -c '\"msg\":\"example tick\"' '$TEST_TMP/ex.log') -ge 2 ]" || fail "the job did not run twice: $(ticks) runs"

@@ -31,6 +31,12 @@
 ---@return overgang.Definition
 function workflow(definition) end
 
+---Helpers plugins give workflows: `plugins.NAME.FUNCTION(...)`, pure functions (no I/O) that
+---answer with a value. They run in overgangd with the plugin loaded; in check, simulate and
+---test calling one is an error that says so.
+---@type table<string, table<string, fun(...): any>>
+plugins = {}
+
 ---@class overgang.Tovholder
 ---@field id string the staff member's id
 ---@field department string

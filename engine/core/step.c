@@ -56,9 +56,9 @@ void core_case_clear(struct core_case *c)
 int core_effects_init(struct core_effects *e)
 {
 	memset(e, 0, sizeof *e);
-	json_t **arrays[] = {&e->commands, &e->tasks,         &e->cancel_tasks,
-			     &e->timers,   &e->cancel_timers, &e->tovholder_changes,
-			     &e->goals,    &e->measures,      &e->outbox};
+	json_t **arrays[] = {
+		&e->commands,          &e->tasks, &e->cancel_tasks, &e->timers, &e->cancel_timers,
+		&e->tovholder_changes, &e->goals, &e->measures,     &e->outbox, &e->refs};
 	for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++) {
 		*arrays[i] = json_array();
 		if (*arrays[i] == NULL) {
@@ -80,6 +80,7 @@ void core_effects_clear(struct core_effects *e)
 	json_decref(e->goals);
 	json_decref(e->measures);
 	json_decref(e->outbox);
+	json_decref(e->refs);
 	json_decref(e->trace);
 	memset(e, 0, sizeof *e);
 }
@@ -433,6 +434,25 @@ static int cmd_outbox(struct apply *a, const json_t *cmd)
 				json_is_true(json_object_get(cmd, "notify"))));
 }
 
+/* What another system knows the case as: plugins put events into the case by it. */
+static int cmd_ref(struct apply *a, const json_t *cmd)
+{
+	const char *system, *ref;
+	if (need_str(a, cmd, "system", &system) || need_str(a, cmd, "ref", &ref))
+		return -1;
+	bool ok = system[0] >= 'a' && system[0] <= 'z' && strlen(system) <= 64;
+	for (const char *p = system; ok && *p; p++)
+		ok = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-';
+	if (!ok)
+		return refuse(a,
+			      "ref: 'system' is a name of a-z, 0-9 and -, such as \"nexus\", not "
+			      "'%s'",
+			      system);
+	if (strlen(ref) > 200)
+		return refuse(a, "ref: 'ref' is longer than 200 characters");
+	return append(a, a->fx->refs, json_pack("{s:s,s:s}", "system", system, "ref", ref));
+}
+
 static int cmd_close(struct apply *a, const json_t *cmd)
 {
 	const char *outcome;
@@ -489,6 +509,8 @@ int core_apply(const struct lwf_def *def, struct core_case *c, const struct core
 			rc = cmd_measure(&a, cmd);
 		else if (strcmp(name, "outbox") == 0)
 			rc = cmd_outbox(&a, cmd);
+		else if (strcmp(name, "ref") == 0)
+			rc = cmd_ref(&a, cmd);
 		else if (strcmp(name, "close") == 0)
 			rc = cmd_close(&a, cmd);
 		else

@@ -52,6 +52,7 @@ struct core_effects {
 	json_t *goals;             /* {key, text, theme} */
 	json_t *measures;          /* {instrument, kind, value, at, goal} */
 	json_t *outbox;            /* {plugin, action, payload, idem_key} */
+	json_t *refs;              /* {system, ref}: what other systems know the case as */
 	json_t *trace;             /* what the handler printed, or NULL */
 	bool closed;
 };

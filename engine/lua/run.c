@@ -530,6 +530,21 @@ static int case_outbox(lua_State *L)
 	return table_method(L, &m);
 }
 
+static int case_ref(lua_State *L)
+{
+	static const struct field fields[] = {
+		{"system", FT_ID, true, "the other system's name, such as \"nexus\"", NULL},
+		{"ref", FT_TEXT, true, "what that system calls the case", NULL},
+	};
+	static const struct method m = {
+		"ref",
+		"case:ref { system = ..., ref = ... }",
+		fields,
+		NFIELDS(fields),
+	};
+	return table_method(L, &m);
+}
+
 static int case_close(lua_State *L)
 {
 	static const struct field fields[] = {
@@ -774,6 +789,7 @@ void lwf_case_open(lua_State *L)
 		{"goal", case_goal},
 		{"measure", case_measure},
 		{"outbox", case_outbox},
+		{"ref", case_ref},
 		{"close", case_close},
 		{NULL, NULL},
 	};

@@ -139,6 +139,7 @@ enum doc {
 	DOC_GOALS,
 	DOC_MEASURES,
 	DOC_OUTBOX,
+	DOC_REFS,
 	DOC_DONE,
 	DOC_CLOSED,
 	DOC_FAILED,
@@ -231,6 +232,14 @@ static const struct {
 		 "  FROM jsonb_to_recordset($1::jsonb) AS x(case_id bigint, event_id bigint,"
 		 "       plugin text, action text, payload jsonb, idem_key text, notify boolean)"
 		 "    ON CONFLICT (idem_key) DO NOTHING",
+		 false},
+	/* a reference names one case: the first to claim it keeps it */
+	[DOC_REFS] =
+		{"recording references",
+		 "INSERT INTO case_ref (system, ref, case_id)"
+		 "SELECT system, ref, case_id"
+		 "  FROM jsonb_to_recordset($1::jsonb) AS x(system text, ref text, case_id bigint)"
+		 "    ON CONFLICT (system, ref) DO NOTHING",
 		 false},
 	[DOC_DONE] = {"marking events done",
 		      "UPDATE event e SET status = 'done', done_at = clock_timestamp(),"
@@ -343,7 +352,8 @@ int store_batch_done(struct store_batch *b, const struct core_case *c, const str
 		 add_all(b->docs[DOC_HISTORY], history, c->id, ev->id) ||
 		 add_all(b->docs[DOC_GOALS], fx->goals, c->id, ev->id) ||
 		 add_all(b->docs[DOC_MEASURES], fx->measures, c->id, ev->id) ||
-		 add_all(b->docs[DOC_OUTBOX], fx->outbox, c->id, ev->id);
+		 add_all(b->docs[DOC_OUTBOX], fx->outbox, c->id, ev->id) ||
+		 add_all(b->docs[DOC_REFS], fx->refs, c->id, ev->id);
 	json_decref(history);
 	if (rc != 0)
 		return -1;

@@ -6,6 +6,8 @@
  * - an HTTP route:   GET  /v1/plugins/example/hello  → {"greeting": "..."}
  * - events in:       POST /v1/plugins/example/cases/{id}/{type} with a JSON object body and an
  *                    Idempotency-Key header puts an event of TYPE into case ID (once per key);
+ *                    POST .../refs/{system}/{ref}/{type} into the case a workflow gave that
+ *                    reference (case:ref { system = ..., ref = ... });
  * - an outbox action: "note" (case:outbox { plugin = "example", action = "note", key = ...,
  *                    payload = { ... } }), delivered a moment later on the event loop. For
  *                    the tests, a payload {"outcome": "retry"} asks to be tried again and
@@ -72,11 +74,16 @@ static void on_event_in(struct og_plugin_ctx *ctx, struct og_http_request *req, 
 	size_t len;
 	const char *body = h->http_body(req, &len);
 	const char *key = h->http_header(req, "Idempotency-Key");
-	char *end;
-	long long id = strtoll(h->http_param(req, "id"), &end, 10);
-	if (*end != '\0' || id <= 0) {
-		h->http_problem(req, 404, "no-case", "There is no case with that number.");
-		return;
+	/* cases/{id}/{type}, or refs/{system}/{ref}/{type}: the case as another system knows it */
+	const char *system = h->http_param(req, "system");
+	long long id = 0;
+	if (system == NULL) {
+		char *end;
+		id = strtoll(h->http_param(req, "id"), &end, 10);
+		if (*end != '\0' || id <= 0) {
+			h->http_problem(req, 404, "no-case", "There is no case with that number.");
+			return;
+		}
 	}
 	if (key == NULL || key[0] == '\0') {
 		h->http_problem(
@@ -96,6 +103,8 @@ static void on_event_in(struct og_plugin_ctx *ctx, struct og_http_request *req, 
 	struct og_event ev = {
 		.size = sizeof ev,
 		.case_id = id,
+		.ref_system = system,
+		.ref = system ? h->http_param(req, "ref") : NULL,
 		.type = h->http_param(req, "type"),
 		.payload = len ? payload : "{}",
 		.idem_key = key,
@@ -220,6 +229,8 @@ static int example_init(struct og_plugin_ctx *ctx, const struct og_host *host, v
 	if (host->register_route(ctx, "GET", "hello", OG_ROUTE_OPEN, on_hello, ex) != 0 ||
 	    host->register_route(ctx, "POST", "cases/{id}/{type}", OG_ROUTE_OPEN, on_event_in,
 				 ex) != 0 ||
+	    host->register_route(ctx, "POST", "refs/{system}/{ref}/{type}", OG_ROUTE_OPEN,
+				 on_event_in, ex) != 0 ||
 	    host->register_route(ctx, "POST", "tick", OG_ROUTE_ADMIN, on_tick_now, ex) != 0 ||
 	    host->register_action(ctx, "note", deliver_note, ex) != 0 ||
 	    host->register_job(ctx, "tick", tick_seconds(host, ctx) * 1000, tick, ex) != 0 ||

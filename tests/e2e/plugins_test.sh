@@ -122,11 +122,16 @@ hc=$(sql "SELECT min(id) FROM cases WHERE workflow_name = 'helper'")
 hc2=$(sql "SELECT max(id) FROM cases WHERE workflow_name = 'helper'")
 wait_drained 10
 assert_eq "hallo, Sofie" "$(sql "SELECT state->>'hilsen' FROM cases WHERE id = $hc")" "plugins.example.greet"
+assert_eq "$hc" "$(sql "SELECT case_id FROM case_ref WHERE system = 'demo' AND ref = 'sag-$hc'")" "case:ref recorded the reference"
+assert_eq "{\"case\":$hc}" "$(curl -s -X POST -H 'Idempotency-Key: r1' -d '{"n": 7}' "$url/v1/plugins/example/refs/demo/sag-$hc/ping")" "an event by reference"
+wait_drained 10
+assert_eq 7 "$(sql "SELECT state->>'pinged' FROM cases WHERE id = $hc")" "the case got it"
+assert_contains "$(curl -s -X POST -H 'Idempotency-Key: r2' -d '{}' "$url/v1/plugins/example/refs/demo/sag-0/ping")" "no such case" "an unknown reference"
 sql "INSERT INTO event (case_id, type, source, idem_key) VALUES ($hc, 'missing', 'test', 'm'), ($hc2, 'wrong', 'test', 'w')" >/dev/null
 failed() { [ "$(sql "SELECT count(*) FROM event WHERE case_id IN ($hc, $hc2) AND last_error IS NOT NULL")" = 2 ]; }
 wait_for 10 failed || fail "the helper calls did not fail"
-assert_contains "$(sql "SELECT last_error FROM event WHERE case_id = $hc AND type = 'missing'")" "helper.lua:11: plugins.nothere: no plugin of that name gives workflows helpers here" "a plugin not loaded"
-assert_contains "$(sql "SELECT last_error FROM event WHERE case_id = $hc2 AND type = 'wrong'")" "helper.lua:12: plugins.example.greet: greet takes one name, a text" "the helper's own refusal"
+assert_contains "$(sql "SELECT last_error FROM event WHERE case_id = $hc AND type = 'missing'")" "helper.lua:13: plugins.nothere: no plugin of that name gives workflows helpers here" "a plugin not loaded"
+assert_contains "$(sql "SELECT last_error FROM event WHERE case_id = $hc2 AND type = 'wrong'")" "helper.lua:14: plugins.example.greet: greet takes one name, a text" "the helper's own refusal"
 
 step "the plugin's periodic job runs every interval, and on an administrator's request"
 ticks() { grep -c '"msg":"example tick"' "$TEST_TMP/ex.log" || true; }

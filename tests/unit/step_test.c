@@ -375,6 +375,25 @@ static void test_outbox_rows_get_stable_idempotency_keys_and_ask_for_word_back(v
 		    "\"webhook\"}]");
 }
 
+static void test_a_reference_is_recorded(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(apply(f,
+			       "[" ASSIGN_BO ",{\"cmd\":\"ref\",\"line\":72,\"system\":\"nexus\","
+			       "\"ref\":\"sag-17\"}]"),
+			 0);
+	expect_json(f->fx.refs, "[{\"ref\":\"sag-17\",\"system\":\"nexus\"}]");
+}
+
+static void test_a_reference_to_a_badly_named_system_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(apply(f, "[" ASSIGN_BO ",{\"cmd\":\"ref\",\"line\":73,\"system\":\"Nexus "
+				  "DK\",\"ref\":\"sag-17\"}]"),
+			 -1);
+	assert_non_null(strstr(f->err, ":73: ref: 'system' is a name of a-z, 0-9 and -"));
+}
+
 static void test_nothing_may_follow_close(void **state)
 {
 	struct fixture *f = *state;
@@ -464,6 +483,8 @@ int main(void)
 		T(test_set_changes_the_workflow_state_and_nil_removes),
 		T(test_goals_and_measures_are_recorded),
 		T(test_outbox_rows_get_stable_idempotency_keys_and_ask_for_word_back),
+		T(test_a_reference_is_recorded),
+		T(test_a_reference_to_a_badly_named_system_is_refused),
 		T(test_nothing_may_follow_close),
 		T(test_closing_drops_timers_and_tasks_set_before_it),
 		T(test_an_unknown_command_is_refused),

@@ -7,7 +7,9 @@ return workflow {
     started = function(case, ev)
       case:assign_tovholder { department = "born-familie", reason = "Forløbet er startet" }
       case:set("hilsen", plugins.example.greet("Sofie"))
+      case:ref { system = "demo", ref = "sag-" .. case.id }
     end,
+    ping = function(case, ev) case:set("pinged", ev.payload.n or true) end,
     missing = function(case, ev) case:set("x", plugins.nothere.fn()) end,
     wrong = function(case, ev) case:set("x", plugins.example.greet(1, 2)) end,
   },

@@ -114,6 +114,11 @@ function Case:goal(a) end
 ---@param a { instrument: string, kind: "baseline"|"followup", value: number|string, at?: integer, goal?: string }
 function Case:measure(a) end
 
+---Records what another system calls this case, so plugins can put events into it by that
+---reference. A reference names one case: the first to claim it keeps it.
+---@param a { system: string, ref: string }
+function Case:ref(a) end
+
 ---Asks a plugin to do something outside the engine (a letter, a message, a call to another
 ---system) once this step is committed. With notify = true the case gets an event back:
 ---`delivered` once it is done, or `delivery_failed` once it is given up and parked.

@@ -282,17 +282,18 @@ SET search_path = overgang, pg_catalog AS $$
       FROM staff s WHERE s.id = api_staff(r)
 $$;
 
--- One open task or handover as queues and inboxes show it.
-CREATE FUNCTION api_task_item(t task, c cases, ci citizen) RETURNS jsonb LANGUAGE sql STABLE
+-- One open task or handover as queues and inboxes show it. json, not jsonb: a page is built
+-- once and sent as it is, and text JSON is several times cheaper to build.
+CREATE FUNCTION api_task_item(t task, c cases, ci citizen) RETURNS json LANGUAGE sql STABLE
 AS $$
-    SELECT jsonb_build_object(
+    SELECT json_build_object(
         'id', t.id, 'kind', t.kind, 'key', t.key, 'title', t.title, 'status', t.status,
         'department', t.department_id, 'from_department', t.from_department,
         'assignee', t.assignee, 'due_at', t.due_at,
         'overdue', t.due_at IS NOT NULL AND t.due_at < now() AND t.status IN ('open', 'claimed'),
-        'case', jsonb_build_object('id', c.id, 'phase', c.phase, 'workflow', c.workflow_name,
-                                   'tovholder', c.tovholder),
-        'citizen', jsonb_build_object('id', ci.id, 'name', ci.display_name),
+        'case', json_build_object('id', c.id, 'phase', c.phase, 'workflow', c.workflow_name,
+                                  'tovholder', c.tovholder),
+        'citizen', json_build_object('id', ci.id, 'name', ci.display_name),
         'etag', overgang.api_etag(t.revision))
 $$;
 
@@ -301,7 +302,7 @@ $$;
 -- first, from the indexes task_queue_by_assignee and task_open_by_case alone; then only the
 -- tasks on the page are read with their cases and citizens. The access log counts the
 -- citizens on the page (not the one past its end that tells whether there is a next page).
-CREATE FUNCTION api_queue(r jsonb) RETURNS jsonb LANGUAGE plpgsql
+CREATE FUNCTION api_queue(r jsonb) RETURNS json LANGUAGE plpgsql
 SET search_path = overgang, pg_catalog AS $$
 DECLARE
     me text := api_staff(r);
@@ -312,7 +313,7 @@ DECLARE
     f_dep text := r->'query'->>'department';
     f_status text := r->'query'->>'status';
     lim integer := (r->>'limit')::int;
-    items jsonb;
+    result json;
     citizen_ids bigint[];
     case_ids bigint[];
 BEGIN
@@ -342,18 +343,21 @@ BEGIN
          WHERE (mine.due, mine.id) > (k_due, k_id)
          ORDER BY mine.due, mine.id
          LIMIT lim + 1)
-    SELECT jsonb_agg(api_task_item(t, c, ci)
-                     || jsonb_build_object('_key', jsonb_build_array(page.due, page.id))
-                     ORDER BY page.n),
+    SELECT json_build_object(
+               'items', coalesce(json_agg(api_task_item(t, c, ci) ORDER BY page.n)
+                                 FILTER (WHERE page.n <= lim), '[]'),
+               'next_cursor', CASE WHEN max(page.n) > lim THEN api_cursor_encode(
+                   (array_agg(jsonb_build_array(page.due, page.id))
+                        FILTER (WHERE page.n = lim))[1]) END),
            array_agg(ci.id) FILTER (WHERE page.n <= lim),
            array_agg(c.id) FILTER (WHERE page.n <= lim)
-      INTO items, citizen_ids, case_ids
+      INTO result, citizen_ids, case_ids
       FROM page
       JOIN task t ON t.id = page.id
       JOIN cases c ON c.id = t.case_id
       JOIN citizen ci ON ci.id = c.citizen_id;
     PERFORM api_access(r, citizen_ids, case_ids);
-    RETURN api_page(r, items);
+    RETURN result;
 END $$;
 
 -- A case's full picture for a person who may see it: the citizen, the phase, the plan in

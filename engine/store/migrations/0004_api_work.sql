@@ -177,7 +177,7 @@ END $$;
 -- task_inbox (migration 0003), which the page is read from, from the cursor on. Filters kind
 -- and status. Every citizen on the page is written to the access log. Not a member: 404, as
 -- for no such department.
-CREATE FUNCTION api_inbox(r jsonb) RETURNS jsonb LANGUAGE plpgsql
+CREATE FUNCTION api_inbox(r jsonb) RETURNS json LANGUAGE plpgsql
 SET search_path = overgang, pg_catalog AS $$
 DECLARE
     v_dep text := r->'params'->>'id';
@@ -188,7 +188,7 @@ DECLARE
     v_claimed boolean;
     v_due timestamptz;
     v_id bigint;
-    v_items jsonb;
+    v_result json;
     v_citizens bigint[];
     v_cases bigint[];
 BEGIN
@@ -214,12 +214,15 @@ BEGIN
         v_due := '-infinity';
         v_id := 0;
     END IF;
-    SELECT jsonb_agg(api_task_item(p.t, c, ci)
-                     || jsonb_build_object('_key', jsonb_build_array(p.claimed, p.due, (p.t).id))
-                     ORDER BY p.n),
+    SELECT json_build_object(
+               'items', coalesce(json_agg(api_task_item(p.t, c, ci) ORDER BY p.n)
+                                 FILTER (WHERE p.n <= v_limit), '[]'),
+               'next_cursor', CASE WHEN max(p.n) > v_limit THEN api_cursor_encode(
+                   (array_agg(jsonb_build_array(p.claimed, p.due, (p.t).id))
+                        FILTER (WHERE p.n = v_limit))[1]) END),
            array_agg(ci.id ORDER BY p.n) FILTER (WHERE p.n <= v_limit),
            array_agg(c.id ORDER BY p.n) FILTER (WHERE p.n <= v_limit)
-      INTO v_items, v_citizens, v_cases
+      INTO v_result, v_citizens, v_cases
       FROM (SELECT t, t.status = 'claimed' AS claimed, coalesce(t.due_at, 'infinity') AS due,
                    row_number() OVER (ORDER BY (t.status = 'claimed'),
                                                coalesce(t.due_at, 'infinity'), t.id) AS n
@@ -234,7 +237,7 @@ BEGIN
       JOIN cases c ON c.id = (p.t).case_id
       JOIN citizen ci ON ci.id = c.citizen_id;
     PERFORM api_access(r, v_citizens, v_cases);
-    RETURN api_page(r, v_items);
+    RETURN v_result;
 END $$;
 
 -- A member of the task's department takes an open task: it becomes theirs.

@@ -14,7 +14,7 @@
 ---@field when? string only for citizens with this attribute
 
 ---@class overgang.StartByEvent
----@field event string started by an event of this type (from a plugin or the API)
+---@field event string meant for a case started by an event of this type; overgangd does not start cases by event yet (start them by hand or with POST /v1/cases)
 
 ---@alias overgang.Handler fun(case: overgang.Case, ev: overgang.Event)
 

@@ -196,7 +196,7 @@ local function decline(case, why)
     return
   end
   case:phase "fravalgt"
-  case:outbox { plugin = "digital-post", action = "brev", key = "takket-nej",
+  case:outbox { plugin = "webhook", action = "digital-post", key = "takket-nej",
     payload = { skabelon = "takket-nej" } }
   case:close { outcome = "takket-nej", reason = "Den unge har sagt nej tak: " .. (why or "ikke oplyst") }
 end
@@ -280,7 +280,7 @@ local function step_done(case, trin, o)
     case:timer { event = "opfoelgning", at = date.add(start, { months = m }),
       key = "opfoelgning-" .. m, payload = { maaneder = m } }
   end
-  case:outbox { plugin = "digital-post", action = "brev", key = "startet",
+  case:outbox { plugin = "webhook", action = "digital-post", key = "startet",
     payload = { skabelon = "startet-job-uddannelse", start = date.ymd(start) } }
   advance(case)
 end
@@ -373,7 +373,7 @@ return workflow {
         local at = date.add(slut, { months = -3 })
         case:timer { event = "overdrag", at = at > case.now and at or case.now, key = "overdrag" }
       end
-      case:outbox { plugin = "digital-post", action = "brev", key = "din-tovholder",
+      case:outbox { plugin = "webhook", action = "digital-post", key = "din-tovholder",
         payload = { skabelon = "din-tovholder" } }
       case:task { department = dept, key = "samtale",
         title = "Samtale med den unge: eget mål og hvor den unge står nu",
@@ -424,7 +424,7 @@ return workflow {
       case:assign_tovholder { department = "jobcenter",
         reason = "Jobcentret har taget imod overdragelsen fra ungeindsatsen" }
       case:set("overdraget", true)
-      case:outbox { plugin = "digital-post", action = "brev", key = "ny-tovholder-jobcenter",
+      case:outbox { plugin = "webhook", action = "digital-post", key = "ny-tovholder-jobcenter",
         payload = { skabelon = "ny-tovholder" } }
       advance(case)
     end,
@@ -450,7 +450,7 @@ return workflow {
       if p.kind == "handover" then
         -- Retssikkerhedsloven § 3, stk. 2: the citizen is told in writing when a deadline
         -- cannot be kept.
-        case:outbox { plugin = "digital-post", action = "brev", key = "frist-" .. p.task,
+        case:outbox { plugin = "webhook", action = "digital-post", key = "frist-" .. p.task,
           payload = { skabelon = "frist-overskredet" } }
         case:task { department = p.department, key = "rykker-overdragelse",
           title = "Rykker: svar på overdragelsen", due = date.working_days(case.now, 2) }
@@ -464,7 +464,7 @@ return workflow {
     tovholder_unavailable = function(case, ev)
       case:assign_tovholder { department = case.tovholder.department,
         reason = "Tovholderen er fraværende; en kollega i afdelingen tager over" }
-      case:outbox { plugin = "digital-post", action = "brev",
+      case:outbox { plugin = "webhook", action = "digital-post",
         key = "ny-tovholder-" .. date.ymd(case.now), payload = { skabelon = "ny-tovholder" } }
     end,
   },

@@ -39,7 +39,7 @@ test("a young person in the final STU year gets a tovholder from ungeindsatsen",
   s:expect_task { department = "jobcenter", key = "jobcenter-planlaegning", due = "2026-10-10" }
   s:expect_timer { event = "overdrag", at = "2027-03-30" }
   s:expect_state("vej", "stu")
-  s:expect_outbox { plugin = "digital-post", action = "brev",
+  s:expect_outbox { plugin = "webhook", action = "digital-post",
     payload = { skabelon = "din-tovholder" } }
   s:expect_text "STU-loven"
   s:expect_text "lov om kommunal indsats for unge under 25 år"
@@ -98,7 +98,7 @@ test("the normal path: an ordinary job, follow-ups at 3, 6 and 12 months, then c
   s:expect_tovholder { department = "jobcenter" }
   s:expect_phase "opfoelgning"
   s:expect_text "3, 6 og 12 måneder"
-  s:expect_outbox { plugin = "digital-post", payload = { skabelon = "ny-tovholder" } }
+  s:expect_outbox { plugin = "webhook", action = "digital-post", payload = { skabelon = "ny-tovholder" } }
   -- three follow-ups, each by the tovholder's department
   s:advance_to "2027-11-01"
   s:expect_task { department = "jobcenter", key = "opfoelgning-3", due = "2027-11-15" }
@@ -201,7 +201,7 @@ test("a rejected handover to the jobcenter is clarified, sent again and accepted
   -- nobody has started yet: the jobcenter carries on with the steps
   s:expect_phase "jobcenter"
   s:expect_text "Jobcentret har taget over"
-  s:expect_outbox { plugin = "digital-post", payload = { skabelon = "ny-tovholder" } }
+  s:expect_outbox { plugin = "webhook", action = "digital-post", payload = { skabelon = "ny-tovholder" } }
   -- the praktik, still open, now answers to the jobcenter's tovholder
   s:complete_task { key = "praktik", outcome = { resultat = "ikke-nok", hvorfor = "For lange dage" } }
   s:expect_task { department = "jobcenter", key = "valg-af-trin" }
@@ -211,7 +211,7 @@ test("an unanswered handover reminds the jobcenter and tells the citizen in writ
   local s = samtale_holdt(stu_elev())
   s:advance_to "2027-04-14"
   s:expect_task { department = "jobcenter", key = "rykker-overdragelse" }
-  s:expect_outbox { plugin = "digital-post", payload = { skabelon = "frist-overskredet" } }
+  s:expect_outbox { plugin = "webhook", action = "digital-post", payload = { skabelon = "frist-overskredet" } }
 end)
 
 test("a tovholder who becomes unavailable mid-way is replaced in the same department", function()
@@ -222,7 +222,7 @@ test("a tovholder who becomes unavailable mid-way is replaced in the same depart
   s:tovholder_unavailable()
   s:expect_tovholder { department = "ungeindsats" }
   assert(s:tovholder().id ~= before.id, "the tovholder did not change")
-  s:expect_outbox { plugin = "digital-post", payload = { skabelon = "ny-tovholder" } }
+  s:expect_outbox { plugin = "webhook", action = "digital-post", payload = { skabelon = "ny-tovholder" } }
   s:expect_phase "skridt"
   s:expect_task { department = "jobcenter", key = "ordinaert-job" }
   -- what the new tovholder gets next lands in ungeindsatsen
@@ -240,7 +240,7 @@ test("the young person declines: the case closes with a letter", function()
   s:expect_closed "takket-nej"
   s:expect_phase "fravalgt"
   s:expect_text "Du har sagt nej tak"
-  s:expect_outbox { plugin = "digital-post", payload = { skabelon = "takket-nej" } }
+  s:expect_outbox { plugin = "webhook", action = "digital-post", payload = { skabelon = "takket-nej" } }
   s:expect_no_task { key = "jobcenter-planlaegning" }
 end)
 

@@ -717,7 +717,8 @@ struct api *api_new(struct event_base *base, const struct cfg *cfg, struct http_
 		    char *err, size_t errlen)
 {
 	static const struct api_route *const tables[] = {api_routes_core, api_routes_work,
-							 api_routes_admin};
+							 api_routes_admin, api_routes_plan,
+							 api_routes_reports};
 	struct api *api = calloc(1, sizeof *api);
 	if (api == NULL) {
 		snprintf(err, errlen, "out of memory");

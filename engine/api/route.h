@@ -65,8 +65,10 @@ struct api_route {
 };
 
 /* The route tables; each ends with a route whose method is NULL. */
-extern const struct api_route api_routes_core[];  /* me, queue, case: routes_core.c */
-extern const struct api_route api_routes_work[];  /* tovholder and department work */
-extern const struct api_route api_routes_admin[]; /* administrators, registration, audit */
+extern const struct api_route api_routes_core[];    /* me, queue, case: routes_core.c */
+extern const struct api_route api_routes_work[];    /* tovholder and department work */
+extern const struct api_route api_routes_admin[];   /* administrators, registration, audit */
+extern const struct api_route api_routes_plan[];    /* the citizen's plan, JSON and HTML */
+extern const struct api_route api_routes_reports[]; /* reports on deadlines and effect */
 
 #endif

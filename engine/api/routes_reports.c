@@ -1,0 +1,6 @@
+/* Being written. */
+#include "api/route.h"
+
+const struct api_route api_routes_reports[] = {
+	{.method = NULL},
+};

@@ -1,0 +1,2 @@
+-- The citizen's plan: the API's plan of a case in plain Danish, as JSON and as a printable
+-- HTML page (functions api_* called by engine/api/routes_plan.c).

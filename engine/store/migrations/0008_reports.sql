@@ -1,0 +1,2 @@
+-- Reports that steer by deadlines and effect: per workflow, department and period, numbers
+-- only, small groups suppressed (functions called by engine/api/routes_reports.c).

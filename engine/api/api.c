@@ -542,8 +542,10 @@ static void on_result(struct store_conn *conn, const PGresult *res, void *arg)
 	}
 	if (!PQgetisnull(res, 0, 1))
 		http_req_reply_header(call->req, "ETag", PQgetvalue(res, 0, 1));
-	http_reply(call->req, call->b->route->status, "application/json", PQgetvalue(res, 0, 0),
-		   (size_t)PQgetlength(res, 0, 0));
+	http_reply(call->req, call->b->route->status,
+		   (call->b->route->flags & API_HTML) ? "text/html; charset=utf-8"
+						      : "application/json",
+		   PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
 	free(call);
 }
 
@@ -701,7 +703,12 @@ static int bind_route(struct api *api, struct http_server *srv, const struct api
 	b->sql = malloc(n);
 	if (b->sql == NULL)
 		return -1;
-	snprintf(b->sql, n, "SELECT b::text, b->>'etag' FROM %s($1::jsonb) AS b", route->function);
+	if (route->flags & API_HTML)
+		snprintf(b->sql, n, "SELECT b #>> '{}', NULL FROM %s($1::jsonb) AS b",
+			 route->function);
+	else
+		snprintf(b->sql, n, "SELECT b::text, b->>'etag' FROM %s($1::jsonb) AS b",
+			 route->function);
 	for (const char *p = strchr(route->pattern, '{'); p && b->nparams < MAX_PATH_PARAMS;
 	     p = strchr(p + 1, '{')) {
 		size_t len = strcspn(p + 1, "}");

@@ -39,6 +39,8 @@ enum api_route_flags {
 	/* A body's "cpr" (checked: 10 digits) always reaches the function as its keyed hash,
 	 * r.cpr_hash; the number itself only for a route with this flag, which stores it. */
 	API_KEEPS_CPR = 1 << 3,
+	/* The function answers a JSON string holding an HTML page, sent as text/html. */
+	API_HTML = 1 << 4,
 };
 
 struct api_body_error;

@@ -14,13 +14,19 @@ static int exec_sweep(const struct cfg *cfg, int argc, char **argv)
 	PGconn *conn = cli_connect(cfg);
 	if (conn == NULL)
 		return 1;
-	PGresult *res = cli_query(conn, "sweep", store_sweep_sql, 0, NULL);
-	int rc = 1;
-	if (res) {
-		printf("started %d case%s\n", PQntuples(res), PQntuples(res) == 1 ? "" : "s");
-		rc = 0;
-	}
-	PQclear(res);
+	int rc = 0, started = 0, n;
+	do { /* in batches, each its own transaction */
+		PGresult *res = cli_query(conn, "sweep", store_sweep_sql, 0, NULL);
+		if (res == NULL) {
+			rc = 1;
+			break;
+		}
+		n = PQntuples(res);
+		started += n;
+		PQclear(res);
+	} while (n == STORE_SWEEP_BATCH);
+	if (rc == 0)
+		printf("started %d case%s\n", started, started == 1 ? "" : "s");
 	PQfinish(conn);
 	return rc;
 }

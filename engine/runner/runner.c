@@ -45,6 +45,7 @@ struct runner {
 	bool next_due_asked;
 	bool next_due_again; /* asked again while the answer was on its way */
 	bool stopping;
+	int swept; /* cases the current start sweep has started so far */
 	struct core_directory *dir;
 	int64_t dir_version;
 	struct run_registry *registry;
@@ -522,10 +523,15 @@ static void on_sweep(struct store_conn *conn, const PGresult *res, void *arg)
 			 "the start sweep failed");
 		return;
 	}
-	if (res) {
-		og_metrics_add(r->m_started, NULL, PQntuples(res));
-		og_info(json_pack("{s:i}", "cases_started", PQntuples(res)), "start sweep done");
-	}
+	if (res == NULL)
+		return;
+	og_metrics_add(r->m_started, NULL, PQntuples(res));
+	r->swept += PQntuples(res);
+	if (PQntuples(res) == STORE_SWEEP_BATCH && !r->stopping &&
+	    store_conn_query(r->control, store_sweep_sql, 0, NULL, on_sweep, r) == 0)
+		return; /* a full batch: there may be more */
+	og_info(json_pack("{s:i}", "cases_started", r->swept), "start sweep done");
+	r->swept = 0;
 }
 
 static void on_overdue_timer(evutil_socket_t fd, short what, void *arg)

@@ -97,11 +97,14 @@ const char store_sweep_sql[] =
 	"          coalesce(ci.attributes->(wf.definition->'start'->>'attribute'), 'false')"
 	"            NOT IN ('false'::jsonb, 'null'::jsonb))"
 	"   WHERE wf.definition->'start'->>'kind' = 'age'"
-	"  ON CONFLICT (start_key) DO NOTHING"
-	"  RETURNING id)"
-	" INSERT INTO event (case_id, type, source, idem_key)"
-	" SELECT id, 'started', 'sweep', 'started' FROM started"
-	" RETURNING case_id";
+	"     AND NOT EXISTS (SELECT 1 FROM cases x"
+	"                      WHERE x.start_key = 'sweep:' || wf.name || ':' || ci.id)"
+	"   LIMIT " OG_STR(
+		STORE_SWEEP_BATCH) "  ON CONFLICT (start_key) DO NOTHING"
+				   "  RETURNING id)"
+				   " INSERT INTO event (case_id, type, source, idem_key)"
+				   " SELECT id, 'started', 'sweep', 'started' FROM started"
+				   " RETURNING case_id";
 
 struct core_directory *store_directory_from(const PGresult *res)
 {

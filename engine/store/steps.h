@@ -68,7 +68,13 @@ extern const char store_next_due_sql[];
 extern const char store_overdue_sql[];
 
 /* The start sweep: starts a case on the newest version of every workflow whose age rule a
- * citizen matches, never twice for one citizen and workflow. Returns one row per case. */
+ * citizen matches, never twice for one citizen and workflow. Returns one row per case, at
+ * most STORE_SWEEP_BATCH: run it again while a batch comes back full. (Batches keep each
+ * transaction short; one statement starting every eligible citizen at once after a new
+ * deployment took minutes.) */
+#define STORE_SWEEP_BATCH 1000
+#define OG_STR_(x) #x
+#define OG_STR(x) OG_STR_(x)
 extern const char store_sweep_sql[];
 
 struct store_batch;

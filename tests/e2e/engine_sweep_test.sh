@@ -29,6 +29,7 @@ sql "INSERT INTO overgang.citizen (display_name, birth_date, attributes) VALUES
 step "the sweep starts the matching citizens, and only once"
 assert_eq "started 2 cases" "$("$OVERGANG" sweep)" "first sweep"
 assert_eq "started 0 cases" "$("$OVERGANG" sweep)" "second sweep"
+
 assert_eq "fyldt 16, med|17, med" "$(sql "SELECT string_agg(ci.display_name, '|' ORDER BY ci.birth_date DESC) FROM overgang.cases c JOIN overgang.citizen ci ON ci.id = c.citizen_id")" "who got a case"
 
 step "the daemon sweeps at start-up too, and runs the started cases"
@@ -45,3 +46,11 @@ wait_for 10 bash -c "[ \$(psql -qAtX -c \"SELECT count(*) FROM overgang.task WHE
 assert_eq "3" "$(sql "SELECT count(*) FROM overgang.event WHERE type = 'tovholder_unavailable' AND status = 'done'")" "tovholder_unavailable events"
 assert_eq "3" "$(sql "SELECT count(*) FROM overgang.cases WHERE tovholder = 'bo'")" "bo stays tovholder until a new one is picked"
 daemon_stop d
+
+step "a sweep with more to start than one batch (1,000) starts them all, each once"
+sql "INSERT INTO overgang.citizen (display_name, birth_date, attributes)
+     SELECT 'mange ' || g, current_date - interval '17 years', '{\"funktionsnedsaettelse\": true}'
+       FROM generate_series(1, 2500) g"
+assert_eq "started 2500 cases" "$("$OVERGANG" sweep)" "three batches"
+assert_eq "started 0 cases" "$("$OVERGANG" sweep)" "and then none"
+assert_eq 2500 "$(sql "SELECT count(*) FROM overgang.cases c JOIN overgang.citizen ci ON ci.id = c.citizen_id WHERE ci.display_name LIKE 'mange %'")" "one case per citizen"

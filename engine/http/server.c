@@ -242,6 +242,13 @@ static bool evhttp_let_go(struct bufferevent *bev)
 static void on_deadline(evutil_socket_t fd, short what, void *arg)
 {
 	struct http_conn *c = arg;
+	if (c->watched && evhttp_let_go(c->bev)) {
+		/* a connection evhttp tells us about closes through on_conn_close only; its read
+		 * callback is also gone while it writes an answer, so this is an answer still on
+		 * its way to a slow reader (evhttp's own write timeout bounds that): look again */
+		arm(c);
+		return;
+	}
 	if (evhttp_let_go(c->bev)) {
 		conn_free(c); /* closed before it sent a whole request */
 		return;

@@ -259,6 +259,16 @@ static int step_one(struct worker *w, struct store_batch *b, int i)
 static void run_steps(struct worker *w)
 {
 	int n = PQntuples(w->claimed);
+	if (!w->txn) {
+		/* the connection was lost between slices: PostgreSQL rolled the claim back and
+		 * another worker may hold these cases now, so nothing stepped may be written */
+		store_batch_free(w->batch);
+		w->batch = NULL;
+		og_info(json_pack("{s:i}", "worker", w->index),
+			"a batch is dropped: its connection was lost while it was being stepped");
+		batch_over(w, true);
+		return;
+	}
 	if (w->batch == NULL) {
 		w->batch = store_batch_new();
 		w->next = 0;

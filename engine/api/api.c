@@ -542,10 +542,14 @@ static void on_result(struct store_conn *conn, const PGresult *res, void *arg)
 	}
 	if (!PQgetisnull(res, 0, 1))
 		http_req_reply_header(call->req, "ETag", PQgetvalue(res, 0, 1));
-	http_reply(call->req, call->b->route->status,
-		   (call->b->route->flags & API_HTML) ? "text/html; charset=utf-8"
-						      : "application/json",
-		   PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
+	const char *type = "application/json";
+	if (call->b->route->flags & API_HTML)
+		type = "text/html; charset=utf-8";
+	else if ((call->b->route->flags & API_CSV) && PQnfields(res) > 2 &&
+		 strcmp(PQgetvalue(res, 0, 2), "t") == 0)
+		type = "text/csv; charset=utf-8";
+	http_reply(call->req, call->b->route->status, type, PQgetvalue(res, 0, 0),
+		   (size_t)PQgetlength(res, 0, 0));
 	free(call);
 }
 
@@ -705,6 +709,11 @@ static int bind_route(struct api *api, struct http_server *srv, const struct api
 		return -1;
 	if (route->flags & API_HTML)
 		snprintf(b->sql, n, "SELECT b #>> '{}', NULL FROM %s($1::jsonb) AS b",
+			 route->function);
+	else if (route->flags & API_CSV) /* a JSON string is the CSV */
+		snprintf(b->sql, n,
+			 "SELECT b #>> '{}', b->>'etag', jsonb_typeof(b) = 'string'"
+			 " FROM %s($1::jsonb) AS b",
 			 route->function);
 	else
 		snprintf(b->sql, n, "SELECT b::text, b->>'etag' FROM %s($1::jsonb) AS b",

@@ -41,6 +41,8 @@ enum api_route_flags {
 	API_KEEPS_CPR = 1 << 3,
 	/* The function answers a JSON string holding an HTML page, sent as text/html. */
 	API_HTML = 1 << 4,
+	/* The function answers JSON, or a JSON string holding CSV, sent as text/csv. */
+	API_CSV = 1 << 5,
 };
 
 struct api_body_error;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "api/api.h"
 #include "api/token.h"
@@ -720,6 +721,16 @@ struct plug_host *plug_host_new(struct event_base *base, const struct cfg *cfg,
 	host->http = http;
 	host->api = api;
 	host->plugins_tail = &host->plugins;
+	{
+		char name[64] = "?";
+		unsigned char rnd[6];
+		char hex[13];
+		gethostname(name, sizeof name - 1);
+		randombytes_buf(rnd, sizeof rnd);
+		sodium_bin2hex(hex, sizeof hex, rnd, sizeof rnd);
+		snprintf(host->daemon_id, sizeof host->daemon_id, "overgangd %.40s %ld %s", name,
+			 (long)getpid(), hex);
+	}
 	if (cfg->api_cpr_key_file && cfg->api_cpr_key_file[0]) {
 		if (og_cpr_key_load(cfg->api_cpr_key_file, host->cpr_key, err, errlen) != 0)
 			goto fail;

@@ -73,6 +73,7 @@ struct plug_host {
 	bool stopping;           /* plugins are shut down: no more callbacks into them */
 	bool winding_down;       /* the daemon stops: no new job runs or deliveries */
 	bool has_cpr_key;        /* [api] cpr_key_file, for citizens from registers */
+	char daemon_id[96]; /* this daemon among all: host, pid and a random part (job leases) */
 	unsigned char cpr_key[32];
 	struct plug_outbox *outbox;
 	struct lwf_helper *lua_helpers; /* what workflows see as plugins.NAME.FUNCTION */

@@ -70,10 +70,10 @@ static void claim(struct plug_job *j)
 	if (j->running || j->claiming || host->winding_down || host->conn == NULL ||
 	    !store_conn_is_up(host->conn))
 		return;
-	char interval[16], lease[16], on[64];
+	char interval[16], lease[16], on[96];
 	snprintf(interval, sizeof interval, "%d", j->interval_ms);
 	snprintf(lease, sizeof lease, "%d", LEASE_MS > j->interval_ms ? LEASE_MS : j->interval_ms);
-	snprintf(on, sizeof on, "overgangd %ld", (long)getpid());
+	snprintf(on, sizeof on, "%s", host->daemon_id);
 	const char *params[] = {j->ctx->name, j->name, interval, lease, on, j->forced ? "t" : "f"};
 	j->forced = false; /* this claim carries the request */
 	if (store_conn_query_named(
@@ -142,13 +142,15 @@ void plug_job_done(struct og_plugin_ctx *ctx, const char *name, int ok, const ch
 		og_warn(json_pack("{s:s,s:s,s:s}", "plugin", ctx->name, "job", name, "error",
 				  error ? error : "no reason given"),
 			"a plugin's job failed; it runs again at its next interval");
-	const char *params[] = {ctx->name, name, ok ? "t" : "f", ok ? NULL : (error ? error : "")};
+	/* only this daemon's run: one that outlived its lease may have been taken over */
+	const char *params[] = {ctx->name, name, ok ? "t" : "f", ok ? NULL : (error ? error : ""),
+				host->daemon_id};
 	if (host->conn &&
 	    store_conn_query(host->conn,
 			     "UPDATE plugin_job SET running_until = NULL, running_on = NULL,"
 			     "       last_finished_at = now(), last_ok = $3::bool, last_error = $4"
-			     " WHERE plugin = $1 AND job = $2",
-			     4, params, on_recorded, host) == 0)
+			     " WHERE plugin = $1 AND job = $2 AND running_on = $5",
+			     5, params, on_recorded, host) == 0)
 		host->in_flight++;
 }
 
@@ -194,8 +196,7 @@ void plug_jobs_start(struct plug_host *host)
 
 void plug_jobs_stop(struct plug_host *host)
 {
-	char on[64];
-	snprintf(on, sizeof on, "overgangd %ld", (long)getpid());
+	const char *on = host->daemon_id;
 	for (struct og_plugin_ctx *ctx = host->plugins; ctx; ctx = ctx->next)
 		for (struct plug_job *j = ctx->jobs; j; j = j->next) {
 			event_del(j->timer);

@@ -100,8 +100,8 @@ static void record(struct plug_outbox *ob, const char *const *params)
 	    store_conn_query_named(
 		    conn, "outbox_outcome",
 		    "SELECT outbox_outcome($1::bigint, $2, $3::interval, $4::int, $5,"
-		    " $6::jsonb)",
-		    6, params, on_result_written, ob) != 0) {
+		    " $6::jsonb, $7::int)",
+		    7, params, on_result_written, ob) != 0) {
 		og_warn(NULL, "an outbox delivery's outcome could not be recorded; the row is "
 			      "delivered again when its lease runs out");
 		return;
@@ -123,7 +123,8 @@ void plug_outbox_delivered(struct plug_outbox *ob, const struct og_delivery *d,
 	ob->in_flight--;
 	ob->host->in_flight--;
 
-	char id[24], delay[32] = "0", max[16];
+	char id[24], delay[32] = "0", max[16], attempt[16];
+	snprintf(attempt, sizeof attempt, "%d", d->attempt);
 	snprintf(id, sizeof id, "%lld", (long long)d->id);
 	snprintf(max, sizeof max, "%d", ob->host->cfg->engine_outbox_max_attempts);
 	char why[512];
@@ -149,7 +150,8 @@ void plug_outbox_delivered(struct plug_outbox *ob, const struct og_delivery *d,
 				delay,
 				max,
 				outcome == OG_DELIVERED ? NULL : why,
-				object ? result : NULL};
+				object ? result : NULL,
+				attempt};
 	record(ob, params);
 	delivery_free(dl);
 	if (!ob->claiming && !ob->stopped)

@@ -44,6 +44,8 @@ def queue_pages():
     full = [i["id"] for i in call("GET", "/v1/me/queue", "mette/tovholder").body["items"]]
     assert seen == full, (seen, full)
     expect_problem(call("GET", "/v1/me/queue?cursor=bm9wZQ", "mette/tovholder"), 400, "bad-cursor")
+    # a well-formed cursor with a value of the wrong kind: base64url of ["x"]
+    expect_problem(call("GET", "/v1/me/queue?cursor=WyJ4Il0", "mette/tovholder"), 400, "bad-cursor")
     expect_problem(call("GET", "/v1/me/queue?limit=0", "mette/tovholder"), 400, "bad-parameter")
     expect_problem(call("GET", "/v1/me/queue?limit=101", "mette/tovholder"), 400, "bad-parameter")
     expect_problem(call("GET", "/v1/me/queue?colour=red", "mette/tovholder"), 400, "unknown-parameter")

@@ -17,6 +17,7 @@ c2b='{"cpr_hash": "aa02", "cpr": "0202101234", "name": "B2", "birth_date": "2010
 assert_eq '{"added": 0, "changed": 1, "unchanged": 1}' "$(upsert "[$c1, $c2, $c2b]")" "a changed name"
 assert_eq "B2" "$(sql "SELECT display_name FROM citizen c JOIN citizen_cpr p ON p.citizen_id = c.id WHERE p.cpr_hash = '\\xaa02'")" "the new name"
 assert_eq "true" "$(sql "SELECT attributes->>'x' FROM citizen WHERE display_name = 'A'")" "attributes"
+assert_eq "0|1" "$(sql "SELECT string_agg(revision::text, '|' ORDER BY display_name) FROM citizen")" "a changed citizen has a new revision (a stale ETag no longer matches)"
 assert_eq 2 "$(sql "SELECT count(*) FROM citizen_cpr")" "one CPR row per citizen"
 
 step "a directory sync adds, changes, deactivates its own staff and never touches staff added by hand"
@@ -43,6 +44,7 @@ dir2='{"departments": [{"id": "ppr", "name": "PPR-centret"}],
        "memberships": [{"staff": "eva", "department": "ppr", "lead": false}]}'
 assert_eq '{"added": 0, "changed": 1, "unchanged": 0, "deactivated": 1}' "$(sync "$dir2")" "second sync"
 assert_eq "inactive" "$(sql "SELECT status FROM staff WHERE id = 'finn'")" "finn"
+assert_eq "1|1" "$(sql "SELECT (SELECT revision FROM staff WHERE id = 'eva') || '|' || (SELECT revision FROM staff WHERE id = 'finn')")" "changed staff have new revisions"
 assert_eq "0" "$(sql "SELECT is_lead::int FROM staff_department WHERE staff_id = 'eva'")" "eva no longer leads"
 assert_eq "PPR-centret" "$(sql "SELECT name FROM department WHERE id = 'ppr'")" "renamed"
 assert_eq 1 "$(sql "SELECT count(*) FROM event WHERE type = 'tovholder_unavailable' AND payload->>'staff' = 'finn'")" "the case heard"

@@ -235,7 +235,8 @@ struct og_host {
 	struct event_base *(*event_base)(struct og_plugin_ctx *ctx);
 
 	/* Puts EV into its case; DONE (may be NULL) reports the outcome from the loop, never
-	 * before emit returns. Returns 0, or -1 when EV is malformed (nothing happens). */
+	 * before emit returns. Returns 0, or -1 when nothing happens: EV is malformed (logged),
+	 * or the database cannot be reached or memory runs out (try again later). */
 	int (*emit)(struct og_plugin_ctx *ctx, const struct og_event *ev, og_emit_done_fn done,
 		    void *arg);
 

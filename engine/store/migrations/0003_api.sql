@@ -307,8 +307,8 @@ SET search_path = overgang, pg_catalog AS $$
 DECLARE
     me text := api_staff(r);
     k jsonb := api_cursor(r);
-    k_due timestamptz := coalesce((k->>0)::timestamptz, '-infinity');
-    k_id bigint := coalesce((k->>1)::bigint, 0);
+    k_due timestamptz;
+    k_id bigint;
     f_case text := r->'query'->>'case';
     f_dep text := r->'query'->>'department';
     f_status text := r->'query'->>'status';
@@ -317,6 +317,14 @@ DECLARE
     citizen_ids bigint[];
     case_ids bigint[];
 BEGIN
+    BEGIN
+        k_due := coalesce((k->>0)::timestamptz, '-infinity');
+        k_id := coalesce((k->>1)::bigint, 0);
+    EXCEPTION WHEN data_exception THEN
+        PERFORM api_fail(400, 'bad-cursor',
+            'The cursor is not one this list gave out; start from the first page.',
+            jsonb_build_object('field', 'cursor'));
+    END;
     IF f_case IS NOT NULL AND f_case !~ '^[0-9]{1,18}$' THEN
         PERFORM api_fail(400, 'bad-parameter', 'case must be a case number.',
                          jsonb_build_object('field', 'case'));

@@ -28,9 +28,11 @@ ALTER TABLE outbox ADD COLUMN notify boolean NOT NULL DEFAULT false;
 
 -- Records the end of a delivery and, when the workflow asked for it, tells the case: OUTCOME
 -- 'delivered', 'retry' (pending again after DELAY, or parked after MAX_ATTEMPTS) or 'parked'.
--- A case closed meanwhile is not told (it takes no more events).
+-- ATTEMPT is the claim the outcome belongs to: a delivery that outlived its lease, whose row
+-- another daemon has claimed since, changes nothing. A case closed meanwhile is not told (it
+-- takes no more events).
 CREATE FUNCTION outbox_outcome(row_id bigint, outcome text, delay interval, max_attempts integer,
-                               error text, result jsonb) RETURNS text
+                               error text, result jsonb, attempt integer) RETURNS text
 LANGUAGE plpgsql
 SET search_path = overgang, pg_catalog AS $$
 DECLARE o outbox;
@@ -42,7 +44,7 @@ BEGIN
         delivered_at = CASE WHEN outcome = 'delivered' THEN now() END,
         next_attempt_at = CASE WHEN outcome = 'retry' THEN now() + delay ELSE next_attempt_at END,
         last_error = CASE WHEN outcome = 'delivered' THEN NULL ELSE error END
-     WHERE id = row_id AND status = 'pending'
+     WHERE id = row_id AND status = 'pending' AND attempts = attempt
     RETURNING * INTO o;
     IF NOT FOUND THEN
         RETURN NULL;
@@ -97,7 +99,7 @@ SET search_path = overgang, pg_catalog AS $$
     upd AS (
         UPDATE citizen c SET display_name = f.name, birth_date = f.birth_date,
                              attributes = c.attributes || coalesce(f.attributes, '{}'),
-                             updated_at = now()
+                             updated_at = now(), revision = c.revision + 1
           FROM found f
          WHERE c.id = f.citizen_id
            AND (c.display_name, c.birth_date, c.attributes)
@@ -161,7 +163,7 @@ BEGIN
         SELECT s.id, s.status AS old_status FROM staff s JOIN listed l ON l.id = s.id
          WHERE s.managed_by = source),
     upd AS (
-        UPDATE staff s SET name = l.name, email = l.email,
+        UPDATE staff s SET name = l.name, email = l.email, revision = s.revision + 1,
                status = CASE WHEN NOT l.active THEN 'inactive'
                              WHEN s.status = 'absent' THEN 'absent' ELSE 'active' END
           FROM listed l, cur
@@ -177,7 +179,7 @@ BEGIN
       FROM upd;
 
     WITH gone AS (
-        UPDATE staff s SET status = 'inactive'
+        UPDATE staff s SET status = 'inactive', revision = s.revision + 1
          WHERE s.managed_by = source AND s.status <> 'inactive'
            AND NOT EXISTS (SELECT 1 FROM listed l WHERE l.id = s.id)
         RETURNING 1)

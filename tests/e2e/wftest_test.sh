@@ -35,7 +35,8 @@ assert_eq "4 tests in 2 files: 4 passed, 0 failed" "$(tail -n 1 <<<"$out")" "the
 
 step "with no arguments: the shipped tests in workflows/tests"
 out=$("$OVERGANG" test)
-assert_eq "workflows/tests/ung-til-voksen_test.lua" "$(head -n 1 <<<"$out")" "the default folder"
+assert_eq "workflows/tests/barn-til-voksen_test.lua workflows/tests/uddannelse-til-job_test.lua workflows/tests/ung-til-voksen_test.lua" \
+  "$(grep '_test.lua$' <<<"$out" | tr '\n' ' ' | sed 's/ $//')" "the default folder, in name order"
 assert_contains "$(tail -n 1 <<<"$out")" " passed, 0 failed" "the summary"
 
 step "a workflow that does not load fails the file, with the workflow's message"

@@ -27,10 +27,12 @@
 #   BENCH_API_POOL              the [api] connections settings to measure ("2 4 8")
 #   BENCH_API_CLIENTS           wrk connections (64)
 #   BENCH_API_SECONDS           seconds per measured run (20); BENCH_API_WARMUP (5) before
-#   BENCH_API_ROUTES            the routes to measure (queue inbox; the inbox only if the
+#   BENCH_API_ROUTES            the routes to measure (queue inbox case: a case's full picture,
+#                               GET /v1/cases/{id}, target p99 <= 30 ms; the inbox only if the
 #                               daemon serves it)
 
-API_TARGET_P99_MS=20
+API_TARGET_P99_MS=20      # the queue and the inbox
+API_CASE_TARGET_P99_MS=30 # a case's full picture
 
 api_defaults() {
   case "$BENCH_SCALE" in
@@ -45,7 +47,7 @@ api_defaults() {
   esac
   : "${BENCH_API_OPEN_PCT:=15}" "${BENCH_API_PEOPLE:=200}" "${BENCH_API_POOL:=2 4 8}"
   : "${BENCH_API_CLIENTS:=64}" "${BENCH_API_SECONDS:=20}" "${BENCH_API_WARMUP:=5}"
-  : "${BENCH_API_ROUTES:=queue inbox}"
+  : "${BENCH_API_ROUTES:=queue inbox case}"
 }
 
 # api_seed: the database, the workflow, the data, and the statistics a live system would have.
@@ -75,13 +77,19 @@ api_seed() {
 # api_tokens: the targets files wrk takes its requests from, one "TOKEN PATH" a line.
 api_tokens() {
   local queue=$BENCH_DIR/api-targets-queue.txt inbox=$BENCH_DIR/api-targets-inbox.txt
-  local t0=$SECONDS staff dep role token
-  (umask 077 && : >"$queue" && : >"$inbox")
+  local case=$BENCH_DIR/api-targets-case.txt
+  local t0=$SECONDS staff dep role token cid
+  (umask 077 && : >"$queue" && : >"$inbox" && : >"$case")
   # tovholdere spread over the staff list: every k-th holder of active cases
   while read -r staff; do
     token=$("$OVERGANG" token create --staff "$staff" --role tovholder --label bench 2>/dev/null) ||
       fail "api: overgang token create --staff $staff --role tovholder failed"
     echo "$token /v1/me/queue" >>"$queue"
+    # a case read: up to five of the cases this tovholder holds
+    for cid in $(sql "SELECT id FROM overgang.cases WHERE tovholder = '$staff' AND status = 'active'
+                       ORDER BY id LIMIT 5"); do
+      echo "$token /v1/cases/$cid" >>"$case"
+    done
   done < <(sql "SELECT tovholder FROM (
                   SELECT tovholder, row_number() OVER (ORDER BY tovholder) AS n, count(*) OVER () AS m
                     FROM (SELECT DISTINCT tovholder FROM overgang.cases WHERE status = 'active') x) y
@@ -192,10 +200,12 @@ bench_api() {
       local note="[api] connections $pool, $BENCH_API_CLIENTS wrk connections"
       record "api.$route.c$pool.p50_ms" "$(printf '%.1f' "$p50")" ms "$note"
       record "api.$route.c$pool.p90_ms" "$(printf '%.1f' "$p90")" ms "$note"
-      if awk -v p="$p99" -v t="$API_TARGET_P99_MS" 'BEGIN { exit !(p <= t) }'; then
-        note="$note; target p99 <= $API_TARGET_P99_MS ms: met"
+      local target=$API_TARGET_P99_MS
+      [ "$route" = case ] && target=$API_CASE_TARGET_P99_MS
+      if awk -v p="$p99" -v t="$target" 'BEGIN { exit !(p <= t) }'; then
+        note="$note; target p99 <= $target ms: met"
       else
-        note="$note; target p99 <= $API_TARGET_P99_MS ms: NOT met"
+        note="$note; target p99 <= $target ms: NOT met"
       fi
       [ "$BENCH_SCALE" = national ] || note="$note (the target is for national scale)"
       record "api.$route.c$pool.p99_ms" "$(printf '%.1f' "$p99")" ms "$note"

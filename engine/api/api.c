@@ -545,6 +545,8 @@ static void on_result(struct store_conn *conn, const PGresult *res, void *arg)
 	const char *type = "application/json";
 	if (call->b->route->flags & API_HTML)
 		type = "text/html; charset=utf-8";
+	else if (call->b->route->flags & API_FHIR)
+		type = "application/fhir+json; charset=utf-8";
 	else if ((call->b->route->flags & API_CSV) && PQnfields(res) > 2 &&
 		 strcmp(PQgetvalue(res, 0, 2), "t") == 0)
 		type = "text/csv; charset=utf-8";
@@ -732,9 +734,9 @@ static int bind_route(struct api *api, struct http_server *srv, const struct api
 struct api *api_new(struct event_base *base, const struct cfg *cfg, struct http_server *srv,
 		    char *err, size_t errlen)
 {
-	static const struct api_route *const tables[] = {api_routes_core, api_routes_work,
-							 api_routes_admin, api_routes_plan,
-							 api_routes_reports};
+	static const struct api_route *const tables[] = {api_routes_core,    api_routes_work,
+							 api_routes_admin,   api_routes_plan,
+							 api_routes_reports, api_routes_fhir};
 	struct api *api = calloc(1, sizeof *api);
 	if (api == NULL) {
 		snprintf(err, errlen, "out of memory");

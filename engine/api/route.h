@@ -43,6 +43,8 @@ enum api_route_flags {
 	API_HTML = 1 << 4,
 	/* The function answers JSON, or a JSON string holding CSV, sent as text/csv. */
 	API_CSV = 1 << 5,
+	/* The function answers a FHIR resource, sent as application/fhir+json. */
+	API_FHIR = 1 << 6,
 };
 
 struct api_body_error;
@@ -74,5 +76,6 @@ extern const struct api_route api_routes_work[];    /* tovholder and department 
 extern const struct api_route api_routes_admin[];   /* administrators, registration, audit */
 extern const struct api_route api_routes_plan[];    /* the citizen's plan, JSON and HTML */
 extern const struct api_route api_routes_reports[]; /* reports on deadlines and effect */
+extern const struct api_route api_routes_fhir[];    /* goals and follow-ups as FHIR */
 
 #endif

@@ -15,10 +15,11 @@ extern const struct cli_cmd cmd_test;
 extern const struct cli_cmd cmd_graph;
 extern const struct cli_cmd cmd_version;
 extern const struct cli_cmd cmd_token;
+extern const struct cli_cmd cmd_demo_data;
 
 static const struct cli_cmd *const commands[] = {
-	&cmd_migrate, &cmd_workflow, &cmd_check, &cmd_simulate, &cmd_test,
-	&cmd_graph,   &cmd_case,     &cmd_sweep, &cmd_token,    &cmd_version,
+	&cmd_migrate, &cmd_workflow, &cmd_check, &cmd_simulate,  &cmd_test,    &cmd_graph,
+	&cmd_case,    &cmd_sweep,    &cmd_token, &cmd_demo_data, &cmd_version,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

@@ -110,6 +110,8 @@ static const struct {
 	{"unknown-citizen", "Unknown citizen"},
 	{"unknown-workflow", "Workflow not deployed"},
 	{"case-exists", "Case running already"},
+	{"instrument-exists", "Instrument exists already"},
+	{"invalid-instrument", "Instrument not accepted"},
 };
 
 static const char *title_of(const char *type)
@@ -734,9 +736,9 @@ static int bind_route(struct api *api, struct http_server *srv, const struct api
 struct api *api_new(struct event_base *base, const struct cfg *cfg, struct http_server *srv,
 		    char *err, size_t errlen)
 {
-	static const struct api_route *const tables[] = {api_routes_core,    api_routes_work,
-							 api_routes_admin,   api_routes_plan,
-							 api_routes_reports, api_routes_fhir};
+	static const struct api_route *const tables[] = {
+		api_routes_core,    api_routes_work, api_routes_admin,      api_routes_plan,
+		api_routes_reports, api_routes_fhir, api_routes_instruments};
 	struct api *api = calloc(1, sizeof *api);
 	if (api == NULL) {
 		snprintf(err, errlen, "out of memory");

@@ -78,4 +78,6 @@ extern const struct api_route api_routes_plan[];    /* the citizen's plan, JSON 
 extern const struct api_route api_routes_reports[]; /* reports on deadlines and effect */
 extern const struct api_route api_routes_fhir[];    /* goals and follow-ups as FHIR */
 
+extern const struct api_route api_routes_instruments[]; /* the instrument registry */
+
 #endif

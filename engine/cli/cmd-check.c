@@ -8,14 +8,53 @@
 
 #include "cli/cli.h"
 #include "cli/tools.h"
+#include "core/check.h"
 
 static int usage(void)
 {
 	fprintf(stderr, "usage: overgang check [--departments A,B,... | --db] FILE...\n"
 			"  --departments  the departments that exist (else departments are not "
 			"checked)\n"
-			"  --db           read the departments from the configured database\n");
+			"  --db           read the departments and the instrument registry from "
+			"the configured database\n");
 	return 2;
+}
+
+/* The instrument registry's names (with --db), NULL-terminated; NULL when it cannot be read. */
+static char **read_instruments(PGconn *conn)
+{
+	PGresult *res = cli_query(conn, "reading the instrument registry",
+				  "SELECT name FROM instrument ORDER BY name", 0, NULL);
+	if (res == NULL)
+		return NULL;
+	char **list = calloc((size_t)PQntuples(res) + 1, sizeof *list);
+	for (int i = 0; list && i < PQntuples(res); i++) {
+		list[i] = strdup(PQgetvalue(res, i, 0));
+		if (list[i] == NULL) {
+			cli_strings_free(list);
+			list = NULL;
+		}
+	}
+	if (list == NULL)
+		fprintf(stderr, "overgang: out of memory\n");
+	PQclear(res);
+	return list;
+}
+
+/* Warnings for the instruments the file records that the registry lacks: "FILE:LINE:COL:
+ * warning: ...", counted in COUNTS. -1 when out of memory. */
+static int check_instruments(const char *path, const char *source, size_t len,
+			     const char *const *instruments, struct cli_check_counts *counts)
+{
+	struct core_check check = {0};
+	int rc = core_check_instruments(source, len, instruments, &check);
+	core_check_sort(&check);
+	for (size_t i = 0; rc == 0 && i < check.n; i++)
+		printf("%s:%d:%d: warning: %s\n", path, check.findings[i].line,
+		       check.findings[i].col, check.findings[i].text);
+	counts->warnings += check.warnings;
+	core_check_clear(&check);
+	return rc;
 }
 
 static int exec_check(const struct cfg *cfg, int argc, char **argv)
@@ -47,15 +86,20 @@ static int exec_check(const struct cfg *cfg, int argc, char **argv)
 	}
 
 	int rc = 0;
-	char **departments = NULL;
+	char **departments = NULL, **instruments = NULL;
 	if (list) {
 		departments = cli_split_list(list);
 	} else if (from_db) {
 		PGconn *conn = cli_connect(cfg);
 		bool none = false;
 		departments = conn ? cli_departments(conn, &none) : NULL;
+		instruments = departments ? read_instruments(conn) : NULL;
 		if (conn)
 			PQfinish(conn);
+		if (instruments == NULL) {
+			cli_strings_free(departments);
+			departments = NULL;
+		}
 		if (departments && none) {
 			cli_strings_free(departments);
 			departments = NULL;
@@ -77,6 +121,10 @@ static int exec_check(const struct cfg *cfg, int argc, char **argv)
 		int checked =
 			cli_check_source(cfg, files[i], source, len,
 					 (const char *const *)departments, stdout, &counts, NULL);
+		if (checked == 0 && instruments &&
+		    check_instruments(files[i], source, len, (const char *const *)instruments,
+				      &counts) != 0)
+			checked = -1;
 		free(source);
 		if (checked != 0) {
 			rc = 1;
@@ -91,6 +139,7 @@ static int exec_check(const struct cfg *cfg, int argc, char **argv)
 			printf("%s: ok\n", files[i]);
 	}
 	cli_strings_free(departments);
+	cli_strings_free(instruments);
 	free(files);
 	return rc;
 }

@@ -499,8 +499,8 @@ static int check_literals(const struct core_check_input *in, const struct core_s
 		}
 		for (size_t k = 0; k < c->nfields; k++) {
 			f = &c->fields[k];
-			if (!f->in_past)
-				continue;
+			if (!f->in_past || strcmp(c->method, "measure") == 0)
+				continue; /* a measure is often taken before it is recorded */
 			int rc = strcmp(f->key, "due") == 0
 					 ? core_check_add(
 						   out, f->pos.line, f->pos.col, true,
@@ -526,6 +526,42 @@ static int check_literals(const struct core_check_input *in, const struct core_s
 			return -1;
 	}
 	return 0;
+}
+
+int core_check_instruments(const char *source, size_t len, const char *const *instruments,
+			   struct core_check *out)
+{
+	struct core_scan *s = core_scan_new(source, len);
+	if (s == NULL) {
+		out->oom = true;
+		return -1;
+	}
+	size_t n = 0;
+	while (instruments[n])
+		n++;
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < s->ncalls; i++) {
+		const struct core_scan_call *c = &s->calls[i];
+		const struct core_scan_field *f = strcmp(c->method, "measure") == 0
+							  ? core_scan_call_field(c, "instrument")
+							  : NULL;
+		if (f == NULL || f->value == NULL || in_list(instruments, f->value))
+			continue;
+		char names[512], hint[160];
+		join(names, sizeof names, instruments, n, 12);
+		suggest(hint, sizeof hint, f->value, instruments, n);
+		rc = hint[0] ? core_check_add(
+				       out, f->pos.line, f->pos.col, true,
+				       "case:measure: the instrument registry has no '%s'%s; "
+				       "the step would fail",
+				       f->value, hint)
+			     : core_check_add(out, f->pos.line, f->pos.col, true,
+					      "case:measure: the instrument registry has no '%s' "
+					      "(instruments: %s); the step would fail",
+					      f->value, n ? names : "none");
+	}
+	core_scan_free(s);
+	return rc == 0 && !out->oom ? 0 : -1;
 }
 
 int core_check_workflow(const struct core_check_input *in, struct core_check *out)

@@ -58,6 +58,13 @@ __attribute__((warn_unused_result)) int core_check_workflow(const struct core_ch
  * the field's value is NULL when it is not a literal. */
 const struct core_scan_field *core_check_department(const struct core_scan_call *c);
 
+/* Warnings for the instruments SOURCE (LEN bytes) names literally in case:measure { instrument
+ * = ... } that INSTRUMENTS (NULL-terminated: the registry's names) lacks: such a measure fails
+ * its step. Added to OUT; -1 when out of memory. */
+__attribute__((warn_unused_result)) int core_check_instruments(const char *source, size_t len,
+							       const char *const *instruments,
+							       struct core_check *out);
+
 /* Adds one finding (for the caller's own, such as luacheck's). -1 when out of memory. */
 __attribute__((format(printf, 5, 6))) int core_check_add(struct core_check *out, int line, int col,
 							 bool warning, const char *fmt, ...);

@@ -24,6 +24,7 @@ struct core_directory {
 	size_t nstaff, cap_staff;
 	struct member *members;
 	size_t nmembers, cap_members;
+	struct core_instruments *instruments;
 };
 
 static int grow(void **arr, size_t *cap, size_t n, size_t size)
@@ -58,7 +59,19 @@ void core_dir_free(struct core_directory *dir)
 	free(dir->departments);
 	free(dir->staff);
 	free(dir->members);
+	core_instruments_free(dir->instruments);
 	free(dir);
+}
+
+void core_dir_set_instruments(struct core_directory *dir, struct core_instruments *reg)
+{
+	core_instruments_free(dir->instruments);
+	dir->instruments = reg;
+}
+
+const struct core_instruments *core_dir_instruments(const struct core_directory *dir)
+{
+	return dir->instruments;
 }
 
 int core_dir_add_department(struct core_directory *dir, const char *id)

@@ -2,12 +2,15 @@
  * The staff directory as the step logic sees it: departments, staff with their status, who
  * belongs where, and how many active cases each holds (to spread new cases). A snapshot
  * loaded by the store and kept in memory; the step logic reads it and counts assignments
- * into it, so the next pick in the same batch sees them.
+ * into it, so the next pick in the same batch sees them. It carries the instrument registry
+ * too (core/instruments.h): it is loaded and reloaded with the directory.
  */
 #ifndef OG_CORE_DIRECTORY_H
 #define OG_CORE_DIRECTORY_H
 
 #include <stdbool.h>
+
+#include "core/instruments.h"
 
 struct core_directory;
 
@@ -26,6 +29,11 @@ __attribute__((warn_unused_result)) int core_dir_add_member(struct core_director
 							    const char *staff,
 							    const char *department, bool lead);
 void core_dir_seal(struct core_directory *dir);
+/* The instrument registry measures are checked against; the directory takes REG and frees it.
+ * A directory without one (a unit test's) does not check measures. */
+void core_dir_set_instruments(struct core_directory *dir, struct core_instruments *reg);
+/* NULL when none was set. */
+const struct core_instruments *core_dir_instruments(const struct core_directory *dir);
 
 bool core_dir_department_exists(const struct core_directory *dir, const char *id);
 /* "active", "absent" or "inactive"; NULL for someone not in the directory. */

@@ -837,8 +837,8 @@ static bool describe_time(const struct core_scan *s, size_t i, size_t end, bool 
 
 /* ---- the case method calls ---- */
 
-static const char *const methods[] = {"timer", "task",         "handover",   "assign_tovholder",
-				      "phase", "cancel_timer", "cancel_task"};
+static const char *const methods[] = {"timer", "task",         "handover",    "assign_tovholder",
+				      "phase", "cancel_timer", "cancel_task", "measure"};
 
 struct call_ctx {
 	struct core_scan_call *call;

@@ -1,10 +1,10 @@
 /*
  * A static reading of a workflow file's Lua source, for `overgang check` and `overgang graph`:
  * where the definition's phases, transitions and handlers are written, and the case:timer,
- * case:task, case:handover, case:assign_tovholder and case:phase calls with the literal values
- * they pass. Nothing runs: this reads tokens, so it sees what is written literally and nothing
- * that is computed at run time (that is what the sandbox and the step logic check). Pure: no
- * I/O, no Lua state.
+ * case:task, case:handover, case:assign_tovholder, case:phase and case:measure calls with the
+ * literal values they pass. Nothing runs: this reads tokens, so it sees what is written literally
+ * and nothing that is computed at run time (that is what the sandbox and the step logic check).
+ * Pure: no I/O, no Lua state.
  */
 #ifndef OG_CORE_SCAN_H
 #define OG_CORE_SCAN_H

@@ -394,6 +394,10 @@ static int cmd_measure(struct apply *a, const json_t *cmd)
 	json_t *value = json_object_get(cmd, "value");
 	if (!json_is_number(value) && !json_is_string(value))
 		return refuse(a, "measure: 'value' must be a number or a text");
+	const struct core_instruments *reg = core_dir_instruments(a->dir);
+	char why[768];
+	if (reg && core_instruments_check(reg, instrument, value, why, sizeof why) != 0)
+		return refuse(a, "measure: %s", why);
 	json_t *at = json_object_get(cmd, "at");
 	json_int_t when = json_is_integer(at) ? json_integer_value(at) : a->now;
 	if (!sane_time(when))

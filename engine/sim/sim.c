@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/instruments.h"
+#include "store/migrate.h"
 #include "util/civil.h"
 
 const char *const sim_default_departments[] = {
@@ -66,6 +68,21 @@ static json_t *entry(struct sim *s, const char *kind)
 			 "citizen_text", text, "status", s->c.status);
 }
 
+/* The shipped instrument registry, as the database is seeded with it: from the migration
+ * that seeds it, compiled into the binary. */
+static int load_instruments(struct core_directory *dir, char *err, size_t errlen)
+{
+	const char *sql = NULL;
+	for (int i = 0; i < store_migrations_count; i++)
+		if (strcmp(store_migrations[i].name, "instruments") == 0)
+			sql = store_migrations[i].sql;
+	struct core_instruments *reg = core_instruments_new();
+	if (reg == NULL)
+		return fail_with(err, errlen, "out of memory");
+	core_dir_set_instruments(dir, reg);
+	return core_instruments_add_shipped(reg, sql, err, errlen);
+}
+
 struct sim *sim_new(struct lwf_workflow *wf, const char *birth, const json_t *attributes,
 		    int64_t start, const char *const *departments, char *err, size_t errlen)
 {
@@ -108,6 +125,10 @@ struct sim *sim_new(struct lwf_workflow *wf, const char *birth, const json_t *at
 			goto oom;
 	}
 	core_dir_seal(s->dir);
+	if (load_instruments(s->dir, err, errlen) != 0) {
+		sim_free(s);
+		return NULL;
+	}
 	if (core_case_init(&s->c, 1, 1, s->def->name, s->def->version, s->def->phases[0].name,
 			   "active", NULL, NULL, birth, 0) != 0)
 		goto oom;

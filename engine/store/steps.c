@@ -4,6 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
+#include "core/instruments.h"
 #include "util/log.h"
 
 const char store_claim_sql[] =
@@ -49,7 +52,12 @@ const char store_directory_sql[] =
 	"'closed')::text"
 	"  FROM staff s"
 	" UNION ALL "
-	"SELECT 'm', staff_id, department_id, is_lead::text FROM staff_department";
+	"SELECT 'm', staff_id, department_id, is_lead::text FROM staff_department"
+	" UNION ALL "
+	"SELECT 'i', name, NULL,"
+	"       jsonb_build_object('name', name, 'kind', kind, 'values', \"values\","
+	"                          'better', better)::text"
+	"  FROM instrument";
 
 const char store_workflow_sources_sql[] =
 	"SELECT w.name, w.version, w.source FROM workflow w"
@@ -106,17 +114,43 @@ const char store_sweep_sql[] =
 				   " SELECT id, 'started', 'sweep', 'started' FROM started"
 				   " RETURNING case_id";
 
+/* One row of the registry. The table's check keeps every row well-formed; a row that is not
+ * (a newer schema's kind, say) is left out with a word in the log: its measures then fail
+ * their steps as unknown, rather than every step failing. -1 only when out of memory. */
+static int add_instrument(struct core_instruments *reg, const char *text)
+{
+	json_error_t jerr;
+	json_t *one = json_loads(text, 0, &jerr);
+	if (one == NULL)
+		return -1;
+	char err[256];
+	int rc = core_instruments_add(reg, one, err, sizeof err);
+	json_decref(one);
+	if (rc != 0 && strcmp(err, "out of memory") == 0)
+		return -1;
+	if (rc != 0)
+		og_warn(NULL, "the instrument registry: %s; left out", err);
+	return 0;
+}
+
 struct core_directory *store_directory_from(const PGresult *res)
 {
 	struct core_directory *dir = core_dir_new();
-	if (dir == NULL)
+	struct core_instruments *reg = core_instruments_new();
+	if (dir == NULL || reg == NULL) {
+		core_dir_free(dir);
+		core_instruments_free(reg);
 		return NULL;
+	}
+	core_dir_set_instruments(dir, reg); /* measures are checked, against what the table has */
 	for (int i = 0; i < PQntuples(res); i++) {
 		const char *kind = PQgetvalue(res, i, 0);
 		const char *a = PQgetvalue(res, i, 1), *b = PQgetvalue(res, i, 2),
 			   *c = PQgetvalue(res, i, 3);
 		int rc = 0;
-		if (kind[0] == 'd')
+		if (kind[0] == 'i')
+			rc = add_instrument(reg, c);
+		else if (kind[0] == 'd')
 			rc = core_dir_add_department(dir, a);
 		else if (kind[0] == 's')
 			rc = core_dir_add_staff(dir, a, b, atoi(c));

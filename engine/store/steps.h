@@ -51,7 +51,8 @@ enum store_claim_col {
 extern const char store_claim_plan_sql[];
 extern const char store_claim_plan_reset_sql[];
 
-/* The staff directory in one query; store_directory_from() reads its result. */
+/* The staff directory and the instrument registry in one query; store_directory_from() reads
+ * its result. */
 extern const char store_directory_sql[];
 __attribute__((warn_unused_result)) struct core_directory *
 store_directory_from(const PGresult *res);

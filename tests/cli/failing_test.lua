@@ -39,6 +39,11 @@ test("the workflow fails in a step", function()
   s:complete_task { department = "ppr", outcome = { karakter = 7 } }
 end)
 
+test("a measure off the instrument's scale", function()
+  local s = young_person()
+  s:complete_task { key = "samtale", outcome = { maal = "Egen bolig", stoettebehov = "svaer" } }
+end)
+
 test("an assertion", function()
   local s = young_person()
   assert(s:age() == 17, "the young person is " .. s:age())

@@ -45,6 +45,16 @@ seed_directory
 check_is 1 "unknown-department.lua:9:28: unknown department 'jobcentret' (did you mean 'jobcenter'?)
 unknown-department.lua:14:32: unknown department 'voksenhandicp' (did you mean 'voksenhandicap'?)" unknown-department.lua --db
 
+step "instruments: with --db, a measure the registry lacks is a warning"
+check_is 0 "unknown-instrument.lua: ok" unknown-instrument.lua
+check_is 0 "unknown-instrument.lua:9:35: warning: case:measure: the instrument registry has no 'ffb-stotebehov' (did you mean 'ffb-stoettebehov'?); the step would fail
+unknown-instrument.lua:10:35: warning: case:measure: the instrument registry has no 'trivsel' (instruments: ffb-stoettebehov, i-job-eller-uddannelse, maalopfyldelse, selvvurdering-1-10, timer-pr-uge); the step would fail
+unknown-instrument.lua: ok, 2 warnings" unknown-instrument.lua --db
+for f in "$OVERGANG_SRC"/workflows/*.lua "$OVERGANG_SRC"/workflows/examples/ung-til-voksen.lua; do
+  out=$("$OVERGANG" check --db "$f" 2>&1) || true
+  case "$out" in *"instrument registry"*) fail "$f records an instrument the registry lacks: $out" ;; esac
+done
+
 step "several files: every file is checked, the status is the worst"
 out=$(cd "$broken" && "$OVERGANG" check unknown-event.lua global-typo.lua "$wf/graph-example.lua" 2>&1) && fail "check passed a broken file"
 assert_contains "$out" "global-typo.lua:9:7: undeclared global 'tabel'" "the broken file"

@@ -48,6 +48,7 @@ static const struct key_spec keys[] = {
 	{"api", "token_cache", KEY_DURATION, FIELD(api_token_cache_ms), 0, 600000},
 	{"api", "page_limit", KEY_INT, FIELD(api_page_limit), 1, 10000},
 	{"api", "cpr_key_file", KEY_STRING, FIELD(api_cpr_key_file), 0, 0},
+	{"web", "root", KEY_STRING, FIELD(web_root), 0, 0},
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 
@@ -359,6 +360,7 @@ void cfg_defaults(struct cfg *cfg)
 	cfg->api_token_cache_ms = 5000;
 	cfg->api_page_limit = 200;
 	cfg->api_cpr_key_file = strdup("");
+	cfg->web_root = strdup("");
 }
 
 const char *cfg_conninfo(const struct cfg *cfg)
@@ -382,6 +384,7 @@ void cfg_free(struct cfg *cfg)
 	free(cfg->log_file);
 	free(cfg->db_conninfo);
 	free(cfg->api_cpr_key_file);
+	free(cfg->web_root);
 	while (cfg->plugin_keys) {
 		struct cfg_plugin_key *next = cfg->plugin_keys->next;
 		free(cfg->plugin_keys->section);

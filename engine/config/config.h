@@ -58,6 +58,9 @@ struct cfg {
 	int api_page_limit;     /* the largest page a list returns */
 	char *api_cpr_key_file; /* the secret key of the CPR number's keyed hash */
 
+	/* [web] */
+	char *web_root; /* the web task list's folder; empty: "web" beside overgangd */
+
 	struct cfg_plugin_key *plugin_keys;
 };
 

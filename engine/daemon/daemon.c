@@ -5,9 +5,11 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "api/api.h"
 #include "http/server.h"
+#include "http/static.h"
 #include "plugin/plugin.h"
 #include "runner/runner.h"
 #include "store/health.h"
@@ -24,6 +26,7 @@ struct daemon {
 	struct runner *runner;
 	struct api *api;
 	struct plug_host *plugins;
+	struct http_static *web; /* the web task list's files, NULL when there are none */
 	struct event *sig_term, *sig_int, *sig_hup;
 	struct event *drain; /* while stopping: checks whether work in flight is done */
 	double started;
@@ -106,6 +109,29 @@ static int register_metrics(struct daemon *d)
 	return 0;
 }
 
+/* The web task list: the folder of [web] root, else "web" beside the daemon when the build
+ * left one there (without it the daemon serves the API only). */
+static int load_web(struct daemon *d, char *err, size_t errlen)
+{
+	char root[4096];
+	const char *given = d->cfg->web_root;
+	if (given[0] == '\0') {
+		struct stat st;
+		if (http_static_default_root(root, sizeof root) != 0 || stat(root, &st) != 0) {
+			og_info(NULL, "no web task list: set [web] root to serve one");
+			return 0;
+		}
+		given = root;
+	}
+	d->web = http_static_load(given, err, errlen);
+	if (d->web == NULL || http_static_serve(d->http, d->web) != 0)
+		return -1;
+	og_info(json_pack("{s:s,s:i,s:i}", "root", given, "files", (int)http_static_count(d->web),
+			  "bytes", (int)http_static_bytes(d->web)),
+		"web task list loaded");
+	return 0;
+}
+
 static void on_drain(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon *d = arg;
@@ -178,6 +204,10 @@ int daemon_run(const struct cfg *cfg)
 	    http_server_route(d.http, "GET", "/readyz", NULL, on_readyz, &d) != 0 ||
 	    http_server_route(d.http, "GET", "/metrics", NULL, on_metrics, &d) != 0)
 		goto out;
+	if (load_web(&d, err, sizeof err) != 0) {
+		og_error(NULL, "%s", d.web ? "out of memory" : err);
+		goto out;
+	}
 	d.api = api_new(d.base, cfg, d.http, err, sizeof err);
 	if (d.api == NULL) {
 		og_error(NULL, "%s", err);
@@ -227,6 +257,7 @@ out:
 	api_free(d.api);
 	store_health_free(d.health);
 	http_server_free(d.http);
+	http_static_free(d.web);   /* after the server that serves it */
 	plug_host_free(d.plugins); /* after the server that calls their routes */
 	og_metrics_reset();
 	event_base_free(d.base);

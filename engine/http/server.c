@@ -42,6 +42,7 @@ struct http_server {
 	struct http_server *next_server;
 	int port;
 	struct route *routes, **routes_tail;
+	struct route *fallback; /* asked when no route matches; NULL: 404 */
 	int in_flight;
 	struct og_metric_family *requests;
 	struct og_metric_family *duration;
@@ -136,6 +137,21 @@ fail:
 	free(r);
 	free(copy);
 	return -1;
+}
+
+int http_server_fallback(struct http_server *srv, const char *name, http_handler_fn fn, void *arg)
+{
+	struct route *r = calloc(1, sizeof *r);
+	if (r == NULL || (r->name = strdup(name)) == NULL) {
+		free(r);
+		return -1;
+	}
+	r->fn = fn;
+	r->arg = arg;
+	free(srv->fallback ? srv->fallback->name : NULL);
+	free(srv->fallback);
+	srv->fallback = r;
+	return 0;
 }
 
 static const char *method_name(enum evhttp_cmd_type cmd)
@@ -374,6 +390,11 @@ static void on_request(struct evhttp_request *ev, void *arg)
 		req->route->fn(req, req->route->arg);
 		return;
 	}
+	if (srv->fallback && allow[0] == '\0') {
+		req->route = srv->fallback;
+		req->route->fn(req, req->route->arg);
+		return;
+	}
 	if (allow[0]) {
 		evhttp_add_header(evhttp_request_get_output_headers(ev), "Allow", allow);
 		http_reply_problem(
@@ -399,7 +420,8 @@ void http_reply(struct http_req *req, int status, const char *content_type, cons
 	struct http_server *srv = req->srv;
 	struct evkeyvalq *headers = evhttp_request_get_output_headers(req->ev);
 	evhttp_add_header(headers, "Content-Type", content_type);
-	evhttp_add_header(headers, "Cache-Control", "no-store");
+	if (evhttp_find_header(headers, "Cache-Control") == NULL)
+		evhttp_add_header(headers, "Cache-Control", "no-store");
 	struct evbuffer *buf = evbuffer_new();
 	if (buf)
 		evbuffer_add(buf, body, len);
@@ -552,6 +574,10 @@ void http_server_free(struct http_server *srv)
 		event_free(srv->resume);
 	if (srv->sweep)
 		event_free(srv->sweep);
+	if (srv->fallback) {
+		free(srv->fallback->name);
+		free(srv->fallback);
+	}
 	while (srv->routes) {
 		struct route *r = srv->routes;
 		srv->routes = r->next;

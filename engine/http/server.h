@@ -28,6 +28,12 @@ __attribute__((warn_unused_result)) int http_server_route(struct http_server *sr
 							  const char *name, http_handler_fn fn,
 							  void *arg);
 
+/* The handler for requests that no route matches (the web task list's files: engine/http/
+ * static.h), asked instead of answering 404 itself; a path that has routes for other methods
+ * still gets 405. NAME labels it in metrics. Returns 0, or -1 when out of memory. */
+__attribute__((warn_unused_result)) int
+http_server_fallback(struct http_server *srv, const char *name, http_handler_fn fn, void *arg);
+
 /* Binds and listens. Returns 0, or -1 with "cannot listen on HOST:PORT: reason" in ERR. */
 __attribute__((warn_unused_result)) int
 http_server_listen(struct http_server *srv, const char *host, int port, char *err, size_t errlen);
@@ -56,7 +62,8 @@ const char *http_req_body(struct http_req *req, size_t *len);
 /* Who is asking, once authenticated (a staff id; copied), and who that is (NULL before). */
 void http_req_set_actor(struct http_req *req, const char *staff);
 const char *http_req_actor(const struct http_req *req);
-/* Adds a header to the reply. */
+/* Adds a header to the reply. A Cache-Control header added here replaces the default
+ * (no-store). */
 void http_req_reply_header(struct http_req *req, const char *name, const char *value);
 
 /* Replies; each frees REQ. BODY is copied; JSON is stolen. */

@@ -1,0 +1,50 @@
+# The web task list in a real browser: Playwright (tests/web/*.spec.mjs) drives Debian's
+# chromium against a real overgangd serving the build's web folder, on a fresh database with
+# the synthetic municipality (overgang demo-data, 3,000 citizens) and a token per
+# role. Screenshots of each page land in var/screenshots/. WEB_E2E_HOLD=1 keeps the daemon
+# running after the tests, for a look by hand (Ctrl-C ends it).
+source "$OVERGANG_SRC/tests/lib/testlib.sh"
+source "$OVERGANG_SRC/tests/lib/engine.sh"
+
+[ -x /usr/bin/chromium ] || fail "Debian's chromium is missing: run scripts/deps"
+[ -d "$OVERGANG_SRC/node_modules/@playwright/test" ] || fail "the npm packages are missing: run scripts/deps"
+
+new_db 1
+(umask 077 && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$TEST_TMP/cpr.key")
+write_conf "$TEST_TMP/d.conf" "workers = 1"
+printf '[api]\ncpr_key_file = %s\ntoken_cache = 1s\n' "$TEST_TMP/cpr.key" >>"$TEST_TMP/d.conf"
+"$OVERGANG" -c "$TEST_TMP/d.conf" demo-data --citizens 3000 --workflows "$OVERGANG_SRC/workflows" \
+  --tokens "$TEST_TMP/tokens" >"$TEST_TMP/demo-data.out" 2>&1 ||
+  fail "overgang demo-data failed: $(tail -n 5 "$TEST_TMP/demo-data.out")"
+
+daemon_start web "$TEST_TMP/d.conf"
+listening() { grep -q '"msg":"overgangd listening"' "$TEST_TMP/web.log"; }
+wait_for 10 listening || fail "the daemon did not start: $(tail -n 5 "$TEST_TMP/web.log")"
+port=$(grep '"msg":"overgangd listening"' "$TEST_TMP/web.log" | head -n 1 | sed 's/.*"port":\([0-9]*\).*/\1/')
+export OG_URL="http://127.0.0.1:$port"
+wait_for 10 status_is 200 "$OG_URL/readyz" || fail "not ready: $(curl -s "$OG_URL/readyz")"
+wait_drained 30
+# what the browser tests act on: a task of the demo tovholder's own, and in Voksenhandicap's
+# inbox (the demo caseworker's) tasks to claim and handovers to answer
+mine=$(sql "SELECT count(*) FROM task WHERE assignee = 'hanne.kjaer' AND kind = 'task' AND status = 'open'")
+claimable=$(sql "SELECT count(*) FROM task WHERE department_id = 'voksenhandicap' AND kind = 'task' AND status = 'open' AND assignee IS NULL")
+handovers=$(sql "SELECT count(*) FROM task WHERE department_id = 'voksenhandicap' AND kind = 'handover' AND status = 'open'")
+[ "$mine" -ge 1 ] && [ "$claimable" -ge 2 ] && [ "$handovers" -ge 2 ] ||
+  fail "the demo data lacks what the tests need: $mine open tasks of hanne.kjaer (1 needed), $claimable to claim in voksenhandicap (2), $handovers handovers there (2)"
+
+export OG_TOKENS="$TEST_TMP/tokens" OG_SCREENSHOTS="$OVERGANG_SRC/var/screenshots"
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 OG_PW_OUT="$TEST_TMP/playwright"
+mkdir -p "$OG_SCREENSHOTS"
+if [ "${WEB_E2E_HOLD:-}" = 1 ]; then
+  echo "overgangd at $OG_URL; tokens in $OG_TOKENS:"
+  for f in "$OG_TOKENS"/*; do echo "  $(basename "$f"): $(cat "$f")"; done
+  echo "PGDATABASE=$PGDATABASE"
+  while kill -0 "$(daemon_pid web)" 2>/dev/null; do sleep 1; done
+  exit 0
+fi
+(cd "$OVERGANG_SRC" && node node_modules/@playwright/test/cli.js test -c tests/web/playwright.config.mjs) ||
+  fail "the browser tests failed (traces in the output above)"
+# no CPR number or citizen name in the daemon's log, whatever the pages did
+if grep -E -q '[0-9]{6}-?[0-9]{4}' "$TEST_TMP/web.log"; then
+  fail "a CPR number in the daemon's log: $(grep -E '[0-9]{6}-?[0-9]{4}' "$TEST_TMP/web.log" | head -n 3)"
+fi

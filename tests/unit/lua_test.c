@@ -463,11 +463,12 @@ static void test_a_start_age_over_120_is_refused(void **state)
 
 static void test_a_start_with_when_and_event_but_no_age_is_refused(void **state)
 {
-	expect_definition_error(
-		"  name = \"x\", version = 1, title = \"X\",\n"
-		"  phases = { { \"a\", text = \"A\" } }, start = { when = \"stu\", event = \"e\" },",
-		"barn.lua:1: start: 'when' needs 'age': give 'age' (and 'when'), 'event' or both, or "
-		"write start = \"manual\"");
+	expect_definition_error("  name = \"x\", version = 1, title = \"X\",\n"
+				"  phases = { { \"a\", text = \"A\" } }, start = { when = \"stu\", "
+				"event = \"e\" },",
+				"barn.lua:1: start: 'when' needs 'age': give 'age' (and 'when'), "
+				"'event' or both, or "
+				"write start = \"manual\"");
 }
 
 static void test_a_start_with_a_misspelt_key_is_refused(void **state)

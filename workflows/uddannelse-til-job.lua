@@ -6,13 +6,17 @@
 -- plan; the step after STU (job, flexjob, protected employment, further education) is planned
 -- in its final year with the jobcenter.
 --
--- How a case starts. The API has three start kinds: "manual", { age = N, when = "attr" } and
--- { event = "type" }. The event kind loads and simulates, but the daemon cannot start a case
--- from an event today: a plugin's emit (engine/plugin/host.c) needs a case that already exists,
--- and the start sweep (engine/store/steps.c) only starts 'age' rules. So this workflow uses the
--- age rule with an attribute, which the daily sweep does run: every citizen of 16 or more whose
--- person register or case system (through a plugin) sets `stu_sidste_aar` gets one case, once.
--- A young person in KUI without STU is started by hand (`overgang case start`, the API).
+-- How a case starts, by whichever comes first:
+-- * the STU route: the daily start sweep starts a case for every citizen of 16 or more whose
+--   person register or case system (through a plugin) sets the attribute `stu_sidste_aar` at
+--   the beginning of the final STU year; once per citizen.
+-- * the KUI route: the event `kui_indskrevet` about the citizen, sent when the young person
+--   is enrolled in the municipal youth effort, by the youth system through a plugin (the
+--   webhook's {"cpr": ..., "type": "kui_indskrevet"}) or by a caseworker through the API
+--   (POST /v1/citizens/{id}/events). Its payload may give `uddannelse_slut` ("YYYY-MM-DD"),
+--   the end of the current programme. The event starts a case unless one runs already; sent
+--   again later, it goes into the running case and moves the end date.
+-- * by hand (`overgang case start`, POST /v1/cases), for anyone else.
 -- The sweep has no upper age, so a young person of 25 or more is handled in `started`: KUI
 -- covers young people under 25, so the jobcenter holds such a case from the start.
 --
@@ -112,11 +116,19 @@ end
 
 -- When the programme ends: uddannelse_slut, else one school year from now; never after the
 -- 25th birthday, when the KUI ends.
-local function slutdato(case)
-  local a = case.citizen.attributes.uddannelse_slut
+local function slutdato(case, given)
+  local a = is_date(given) and given or case.citizen.attributes.uddannelse_slut
   local slut = is_date(a) and date.parse(a) or date.add(case.now, { years = 1 })
   local u25 = case.citizen.birthday(25)
   return u25 < slut and u25 or slut
+end
+
+-- The handover three months before the programme ends: the municipality's own choice, so the
+-- jobcenter knows the young person before the last school day; no law sets it. A later call
+-- (a new end date) replaces the timer.
+local function plan_overdrag(case, slut)
+  local at = date.add(slut, { months = -3 })
+  case:timer { event = "overdrag", at = at > case.now and at or case.now, key = "overdrag" }
 end
 
 -- The tovholder's task to choose (again) the next step toward work.
@@ -313,7 +325,7 @@ for _, m in ipairs(OPFOELGNING) do reminded["opfoelgning-" .. m] = true end
 return workflow {
   name = "uddannelse-til-job", version = 1,
   title = "Fra uddannelse til job (STU og ungeindsats)",
-  start = { age = 16, when = "stu_sidste_aar" },
+  start = { age = 16, when = "stu_sidste_aar", event = "kui_indskrevet" },
 
   phases = {
     { "afklaring", next = { "skridt", "overdragelse", "fravalgt" },
@@ -368,10 +380,7 @@ return workflow {
         case:assign_tovholder { department = dept,
           reason = "Ungeindsatsen giver den unge én kontaktperson på vejen fra uddannelse mod "
             .. "job (lov om kommunal indsats for unge under 25 år)" }
-        -- The handover three months before the programme ends: the municipality's own choice,
-        -- so the jobcenter knows the young person before the last school day; no law sets it.
-        local at = date.add(slut, { months = -3 })
-        case:timer { event = "overdrag", at = at > case.now and at or case.now, key = "overdrag" }
+        plan_overdrag(case, slut)
       end
       case:outbox { plugin = "webhook", action = "digital-post", key = "din-tovholder",
         payload = { skabelon = "din-tovholder" } }
@@ -413,6 +422,19 @@ return workflow {
         hand_over(case)
       elseif key:match("^opfoelgning%-%d+$") then
         followup_done(case, tonumber(key:match("%d+")), o)
+      end
+    end,
+
+    -- Enrolled in the municipal youth effort: the event that may have started the case (it
+    -- then follows 'started'), or news for a running case. A given end date moves the
+    -- handover, until the case has been handed over.
+    kui_indskrevet = function(case, ev)
+      case:set("kui_indskrevet", date.ymd(case.now))
+      local given = ev.payload.uddannelse_slut
+      if is_date(given) then
+        local slut = slutdato(case, given)
+        case:set("slut", date.ymd(slut))
+        if not case.state.overdraget then plan_overdrag(case, slut) end
       end
     end,
 

@@ -146,6 +146,12 @@ static const struct api_field case_start_body[] = {
 	{NULL},
 };
 
+static const struct api_field citizen_event_body[] = {
+	{"type", API_TEXT, true},
+	{"payload", API_OBJECT, false},
+	{NULL},
+};
+
 const struct api_route api_routes_admin[] = {
 	/* workflows */
 	{.method = "GET",
@@ -269,6 +275,14 @@ const struct api_route api_routes_admin[] = {
 	 .status = 200,
 	 .flags = API_BODY,
 	 .body = citizen_update_body},
+	{.method = "POST",
+	 .pattern = "/v1/citizens/{id}/events",
+	 .name = "citizen_event",
+	 .roles = API_CASE_ROLES,
+	 .function = "api_citizen_event",
+	 .status = 202,
+	 .flags = API_BODY | API_IDEMPOTENT,
+	 .body = citizen_event_body},
 	{.method = "POST",
 	 .pattern = "/v1/cases",
 	 .name = "case_start",

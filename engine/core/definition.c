@@ -14,9 +14,9 @@ json_t *core_definition_json(const struct lwf_def *def)
 		json_object_set_new(start, "age", json_integer(def->start_age));
 		if (def->start_attribute)
 			json_object_set_new(start, "attribute", json_string(def->start_attribute));
-	} else if (def->start_kind == LWF_START_EVENT) {
-		json_object_set_new(start, "event", json_string(def->start_event));
 	}
+	if (def->start_event)
+		json_object_set_new(start, "event", json_string(def->start_event));
 	for (size_t i = 0; i < def->nphases; i++) {
 		const struct lwf_phase *p = &def->phases[i];
 		json_t *next = json_array();

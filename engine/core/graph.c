@@ -156,6 +156,10 @@ char *core_graph_dot(const struct lwf_def *def, const struct core_scan *s)
 			sb_printf(&b, "\\nif ");
 			sb_quoted(&b, def->start_attribute);
 		}
+		if (def->start_event) {
+			sb_printf(&b, "\\nor on ");
+			sb_quoted(&b, def->start_event);
+		}
 		break;
 	case LWF_START_EVENT:
 		sb_printf(&b, "start on ");

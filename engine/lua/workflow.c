@@ -115,8 +115,9 @@ static void read_start(lua_State *L, struct lwf_def *def)
 {
 	static const char *const keys[] = {"age", "when", "event"};
 	static const char usage[] =
-		"start must be \"manual\", { age = N, when = \"attribute\" } or "
-		"{ event = \"type\" }";
+		"start must be \"manual\", { age = N, when = \"attribute\" }, "
+		"{ event = \"type\" } or both: { age = N, when = \"attribute\", event = "
+		"\"type\" }";
 	int top = lua_gettop(L);
 	int type = rawfield(L, 1, "start");
 	int s = lua_gettop(L);
@@ -137,20 +138,21 @@ static void read_start(lua_State *L, struct lwf_def *def)
 	int age = rawfield(L, s, "age");
 	int when = rawfield(L, s, "when");
 	int event = rawfield(L, s, "event");
+	/* with both, a case starts by whichever comes first: the age rule or the event */
 	if (event != LUA_TNIL) {
-		if (age != LUA_TNIL || when != LUA_TNIL)
-			lwf_error(L, "start: give either 'age' (with 'when') or 'event', not both");
 		if (!good_word(L, s + 3))
 			lwf_error(L,
 				  "start: 'event' must be an event type such as \"stu_started\"");
 		def->start_kind = LWF_START_EVENT;
 		def->start_event = dup(L, lua_tostring(L, s + 3));
-		lua_settop(L, top);
-		return;
+		if (age == LUA_TNIL && when == LUA_TNIL) {
+			lua_settop(L, top);
+			return;
+		}
 	}
 	if (age == LUA_TNIL)
-		lwf_error(L,
-			  "start: give 'age' (and 'when') or 'event', or write start = \"manual\"");
+		lwf_error(L, "start: 'when' needs 'age': give 'age' (and 'when'), 'event' or both, "
+			     "or write start = \"manual\"");
 	int ok = 0;
 	lua_Integer years = age == LUA_TNUMBER ? lua_tointegerx(L, s + 1, &ok) : 0;
 	if (!ok || years < 0 || years > 120)

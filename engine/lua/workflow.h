@@ -46,7 +46,8 @@ struct lwf_def {
 	enum lwf_start_kind start_kind;
 	int start_age;            /* LWF_START_AGE */
 	char *start_attribute;    /* LWF_START_AGE, may be NULL */
-	char *start_event;        /* LWF_START_EVENT */
+	char *start_event;        /* LWF_START_EVENT; with LWF_START_AGE, an event that starts
+				     the case too (whichever comes first), or NULL */
 	struct lwf_phase *phases; /* phases[0] is where a case starts */
 	size_t nphases;
 	char **handlers; /* the event types the workflow has a handler for (keys of `on`) */

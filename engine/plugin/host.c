@@ -46,6 +46,7 @@ struct emit_call {
 	struct plug_host *host;
 	og_emit_done_fn done;
 	void *arg;
+	bool for_citizen;
 };
 
 static void on_emitted(struct store_conn *conn, const PGresult *res, void *arg)
@@ -55,7 +56,16 @@ static void on_emitted(struct store_conn *conn, const PGresult *res, void *arg)
 	int ok = 0;
 	int64_t case_id = 0;
 	const char *error = "the database connection was lost";
-	if (res && PQresultStatus(res) == PGRES_TUPLES_OK) {
+	if (res && PQresultStatus(res) == PGRES_TUPLES_OK && e->for_citizen) {
+		const char *status = PQntuples(res) == 1 ? PQgetvalue(res, 0, 1) : "";
+		case_id = PQntuples(res) == 1 ? atoll(PQgetvalue(res, 0, 0)) : 0;
+		ok = strcmp(status, "added") == 0   ? OG_EMIT_ADDED
+		     : strcmp(status, "known") == 0 ? OG_EMIT_KNOWN
+						    : OG_EMIT_REFUSED;
+		error = ok                               ? NULL
+			: strcmp(status, "ignored") == 0 ? "nothing receives this event"
+							 : "no such citizen";
+	} else if (res && PQresultStatus(res) == PGRES_TUPLES_OK) {
 		if (PQntuples(res) == 1) {
 			ok = strcmp(PQgetvalue(res, 0, 1), "t") == 0 ? OG_EMIT_ADDED
 								     : OG_EMIT_KNOWN;
@@ -87,15 +97,37 @@ static const char emit_sql[] =
 	"  ON CONFLICT (case_id, source, idem_key) DO NOTHING RETURNING case_id)"
 	"SELECT id, EXISTS (SELECT 1 FROM ins) FROM target";
 
+/* An event about a citizen (found by the keyed hash of their CPR number): one row, the first
+ * case it started or went into and its status (added, known, ignored; NULL for no such
+ * citizen). */
+static const char emit_citizen_sql[] =
+	"SELECT coalesce(r.res->'started'->>0, r.res->'delivered'->>0, '0'), r.res->>'status'"
+	"  FROM (SELECT (SELECT citizen_event_put(p.citizen_id, $2, $3::jsonb, $4, $5, $4)"
+	"                  FROM citizen_cpr p WHERE p.cpr_hash = decode($1, 'hex')) AS res) r";
+
 static int host_emit(struct og_plugin_ctx *ctx, const struct og_event *ev, og_emit_done_fn done,
 		     void *arg)
 {
-	if (ev == NULL || ev->size < sizeof(struct og_event) || !og_event_type_allowed(ev->type) ||
+	/* a plugin built for ABI 1.0 passes the struct without cpr */
+	const char *cpr = ev && ev->size >= sizeof(struct og_event) ? ev->cpr : NULL;
+	bool for_citizen = ev && ev->case_id <= 0 && ev->ref == NULL && cpr != NULL;
+	if (ev == NULL || ev->size < OG_EVENT_SIZE_1_0 || !og_event_type_allowed(ev->type) ||
 	    ev->idem_key == NULL || ev->idem_key[0] == '\0' ||
-	    (ev->case_id <= 0 && (ev->ref_system == NULL || ev->ref == NULL))) {
+	    (ev->case_id <= 0 && !for_citizen && (ev->ref_system == NULL || ev->ref == NULL))) {
 		host_log(ctx, OG_LOG_ERROR,
-			 "emit: an event needs a case (id or reference), a type of a-z, 0-9 and _ "
-			 "that the engine does not reserve, and an idempotency key");
+			 "emit: an event needs a case (id or reference) or a citizen (CPR number), "
+			 "a type of a-z, 0-9 and _ that the engine does not reserve, and an "
+			 "idempotency key");
+		return -1;
+	}
+	if (for_citizen && !og_cpr_well_formed(cpr)) {
+		host_log(ctx, OG_LOG_ERROR, "emit: the citizen's CPR number is not 10 digits");
+		return -1;
+	}
+	if (for_citizen && !ctx->host->has_cpr_key) {
+		host_log(ctx, OG_LOG_ERROR,
+			 "emit: citizens cannot be found by CPR number: [api] cpr_key_file is not "
+			 "set");
 		return -1;
 	}
 	json_t *payload = json_loads(ev->payload ? ev->payload : "{}", 0, NULL);
@@ -108,17 +140,29 @@ static int host_emit(struct og_plugin_ctx *ctx, const struct og_event *ev, og_em
 	struct emit_call *e = calloc(1, sizeof *e);
 	if (e == NULL)
 		return -1;
-	*e = (struct emit_call){ctx->host, done, arg};
-	char case_id[24], source[96];
+	*e = (struct emit_call){ctx->host, done, arg, for_citizen};
+	char case_id[24], source[96], hash[65];
 	snprintf(case_id, sizeof case_id, "%lld", (long long)(ev->case_id > 0 ? ev->case_id : 0));
 	snprintf(source, sizeof source, "plugin:%s", ctx->name);
-	const char *params[] = {
-		case_id,     ev->ref_system ? ev->ref_system : "", ev->ref ? ev->ref : "",
-		ev->type,    ev->payload ? ev->payload : "{}",     source,
-		ev->idem_key};
-	if (!store_conn_is_up(ctx->host->conn) ||
-	    store_conn_query_named(ctx->host->conn, "plugin_emit", emit_sql, 7, params, on_emitted,
-				   e) != 0) {
+	int rc;
+	if (for_citizen) {
+		og_cpr_hash_hex(ctx->host->cpr_key, cpr, hash);
+		const char *params[] = {hash, ev->type, ev->payload ? ev->payload : "{}", source,
+					ev->idem_key};
+		rc = !store_conn_is_up(ctx->host->conn) ||
+		     store_conn_query_named(ctx->host->conn, "plugin_emit_citizen",
+					    emit_citizen_sql, 5, params, on_emitted, e) != 0;
+		sodium_memzero(hash, sizeof hash);
+	} else {
+		const char *params[] = {
+			case_id,     ev->ref_system ? ev->ref_system : "", ev->ref ? ev->ref : "",
+			ev->type,    ev->payload ? ev->payload : "{}",     source,
+			ev->idem_key};
+		rc = !store_conn_is_up(ctx->host->conn) ||
+		     store_conn_query_named(ctx->host->conn, "plugin_emit", emit_sql, 7, params,
+					    on_emitted, e) != 0;
+	}
+	if (rc) {
 		/* answered from the loop, as promised, never before emit returns */
 		free(e);
 		host_log(ctx, OG_LOG_WARN, "emit: the database is not reachable now");

@@ -3,12 +3,16 @@
  * webhook.h says, with an Idempotency-Key and a JSON body
  *
  *     {"case": 42, "type": "tick", "payload": {...}}    or
- *     {"ref": "N-42", "type": "tick", "payload": {...}} (found by in.NAME.ref_system)
+ *     {"ref": "N-42", "type": "tick", "payload": {...}} (found by in.NAME.ref_system) or
+ *     {"cpr": "0101001234", "type": "stu_sidste_aar", "payload": {...}}
  *
- * becomes an event of TYPE in the case, once per key and sender. The answers, all but 202 as
- * problem+json: 202 taken; 400 malformed; 401 no, a bad or a stale signature (nothing is
- * read beyond it, nothing is added); 404 no such sender or case; 409 a replay of a key
- * already taken, or a closed case; 503 the database cannot be reached now.
+ * becomes an event of TYPE in the case, once per key and sender; named by the citizen's CPR
+ * number, an event about the citizen (og_event.cpr: it starts the workflows that start on
+ * TYPE and goes into the citizen's running cases that handle it). The answers, all but 200
+ * and 202 as problem+json: 202 taken; 200 {"status": "ignored"} for a citizen's event that
+ * nothing receives; 400 malformed; 401 no, a bad or a stale signature (nothing is read beyond
+ * it, nothing is added); 404 no such sender, case or citizen; 409 a replay of a key already
+ * taken, or a closed case; 503 the database cannot be reached now.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -51,6 +55,12 @@ static void on_emitted(void *arg, int ok, int64_t case_id, const char *error)
 		h->http_problem(req, 409, "replay",
 				"An event with this Idempotency-Key was taken before; it is not "
 				"added again.");
+	} else if (error && strcmp(error, "nothing receives this event") == 0) {
+		static const char ignored[] = "{\"status\":\"ignored\"}";
+		h->http_reply(req, 200, "application/json", ignored, sizeof ignored - 1);
+	} else if (error && strcmp(error, "no such citizen") == 0) {
+		h->http_problem(req, 404, "no-citizen",
+				"There is no citizen with that CPR number.");
 	} else if (error && strcmp(error, "no such case") == 0) {
 		h->http_problem(req, 404, "no-case",
 				"There is no case with that number or reference.");
@@ -62,6 +72,14 @@ static void on_emitted(void *arg, int ok, int64_t case_id, const char *error)
 				"The event could not be stored now; send it again later with the "
 				"same Idempotency-Key.");
 	}
+}
+
+static bool wh_cpr_ok(const char *cpr)
+{
+	size_t n = 0;
+	while (cpr[n] >= '0' && cpr[n] <= '9')
+		n++;
+	return n == 10 && cpr[n] == '\0';
 }
 
 static struct wh_sender *sender(struct webhook *wh, const char *name)
@@ -140,13 +158,16 @@ void wh_in_route(struct og_plugin_ctx *ctx, struct og_http_request *req, void *a
 	json_error_t jerr;
 	json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
 	json_t *jcase = json_object_get(root, "case"), *jref = json_object_get(root, "ref");
+	json_t *jcpr = json_object_get(root, "cpr");
 	json_t *jtype = json_object_get(root, "type"), *jpayload = json_object_get(root, "payload");
 	const char *problem = NULL;
 	if (!json_is_object(root))
 		problem = "The body is not a JSON object.";
-	else if ((jcase == NULL) == (jref == NULL))
+	else if ((jcase != NULL) + (jref != NULL) + (jcpr != NULL) != 1)
 		problem = "Name the case by exactly one of \"case\" (its number) and \"ref\" (your "
-			  "reference for it).";
+			  "reference for it), or the citizen by \"cpr\".";
+	else if (jcpr && (!json_is_string(jcpr) || !wh_cpr_ok(json_string_value(jcpr))))
+		problem = "\"cpr\" must be a CPR number of 10 digits, as a string.";
 	else if (jcase && (!json_is_integer(jcase) || json_integer_value(jcase) <= 0))
 		problem = "\"case\" must be a case number (a positive integer).";
 	else if (jref && (!json_is_string(jref) || json_string_length(jref) == 0 ||
@@ -186,6 +207,7 @@ void wh_in_route(struct og_plugin_ctx *ctx, struct og_http_request *req, void *a
 		.type = json_string_value(jtype),
 		.payload = payload,
 		.idem_key = idem,
+		.cpr = jcpr ? json_string_value(jcpr) : NULL,
 	};
 	*p = (struct wh_pending){.wh = wh, .req = req};
 	if (h->emit(ctx, &ev, on_emitted, p) != 0) {

@@ -27,10 +27,10 @@ listening() { grep -q '"msg":"overgangd listening"' "$TEST_TMP/$1.log"; }
 
 step "a plugin built for another ABI major is refused, naming the file and both ABIs"
 refused test-wrong-major "$plugins/test_wrong_major.so" \
-  "test_wrong_major.so was built for plugin ABI 2.0; this overgangd has ABI 1.0"
+  "test_wrong_major.so was built for plugin ABI 2.1; this overgangd has ABI 1.1"
 step "a plugin built for a newer ABI minor is refused"
 refused test-newer-minor "$plugins/test_newer_minor.so" \
-  "test_newer_minor.so was built for plugin ABI 1.1, newer than this overgangd's 1.0"
+  "test_newer_minor.so was built for plugin ABI 1.2, newer than this overgangd's 1.1"
 step "a shared object without the descriptor is refused"
 refused test-no-descriptor "$plugins/test_no_descriptor.so" \
   "test_no_descriptor.so is not an overgang plugin: it exports no overgang_plugin descriptor"

@@ -17,6 +17,7 @@ so="$OVERGANG_BIN/webhook.so"
 new_db 1
 seed_directory
 "$OVERGANG" workflow deploy "$OVERGANG_SRC/tests/workflows/counter.lua" >/dev/null
+"$OVERGANG" workflow deploy "$OVERGANG_SRC/tests/workflows/event-start.lua" >/dev/null
 seed_cases counter 3
 sql "INSERT INTO case_ref (system, ref, case_id) VALUES ('nexus', 'N-42', 2)" >/dev/null
 
@@ -24,6 +25,7 @@ sql "INSERT INTO case_ref (system, ref, case_id) VALUES ('nexus', 'N-42', 2)" >/
 secret() { (umask 077 && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$1"); }
 secret "$TEST_TMP/out.secret"
 secret "$TEST_TMP/in.secret"
+secret "$TEST_TMP/cpr.key" # the key of the CPR numbers' hash
 printf 'too short\n' >"$TEST_TMP/short.secret"
 chmod 600 "$TEST_TMP/short.secret"
 (
@@ -95,6 +97,8 @@ h="http://127.0.0.1:$http_port"
 
 write_conf "$TEST_TMP/d.conf" "workers = 1" "outbox_lease = 10s" "outbox_max_attempts = 3"
 cat >>"$TEST_TMP/d.conf" <<EOF
+[api]
+cpr_key_file = $TEST_TMP/cpr.key
 [plugin.webhook]
 path = $so
 outbound = crm, refuses, flaky, slow, busy, tls, tls-noca, later, stall
@@ -231,6 +235,43 @@ step "by the case's reference in the sender's system"
 assert_eq '202 {"case":2,"status":"accepted"}' "$(send nexus k-2 '{"ref": "N-42", "type": "tick"}')" "by ref"
 wait_drained 10
 assert_eq 1 "$(sql "SELECT state->>'count' FROM cases WHERE id = 2")" "case 2 counted it"
+
+step "by the citizen's CPR number: the event starts the workflow that starts on it"
+# a citizen known by CPR number (made up), with no case yet
+CPR=0101081234
+hash=$(/usr/bin/python3 -c 'import hashlib, sys
+print(hashlib.blake2b(sys.argv[2].encode(), key=bytes.fromhex(open(sys.argv[1]).read().strip()),
+      digest_size=32).hexdigest())' "$TEST_TMP/cpr.key" "$CPR")
+cit=$(sql "INSERT INTO citizen (display_name, birth_date) VALUES ('Cpr Borger', '2008-01-01') RETURNING id")
+sql "INSERT INTO citizen_cpr (citizen_id, cpr_hash, cpr) VALUES ($cit, decode('$hash', 'hex'), '$CPR')" >/dev/null
+out=$(send nexus k-c1 "{\"cpr\": \"$CPR\", \"type\": \"indskrevet\", \"payload\": {\"skole\": \"STU Nord\"}}")
+started=$(sql "SELECT id FROM cases WHERE citizen_id = $cit AND workflow_name = 'event-start'")
+[ -n "$started" ] || fail "no case was started: $out"
+assert_eq "202 {\"case\":$started,\"status\":\"accepted\"}" "$out" "accepted, naming the new case"
+assert_eq "started indskrevet" "$(sql "SELECT string_agg(type, ' ' ORDER BY id) FROM event WHERE case_id = $started")" \
+  "its first events: started, then the event"
+wait_drained 10
+assert_eq "STU Nord 1 t" "$(sql "SELECT c.state->>'skole', c.state->>'gange', EXISTS (SELECT 1
+  FROM staff_department s WHERE s.staff_id = c.tovholder AND s.department_id = 'born-familie')
+  FROM cases c WHERE c.id = $started" | tr '|' ' ')" \
+  "the workflow stepped both: tovholder and state"
+assert_contains "$(send nexus k-c1 "{\"cpr\": \"$CPR\", \"type\": \"indskrevet\"}")" '409 ' "a replay of the key"
+assert_eq "202 {\"case\":$started,\"status\":\"accepted\"}" \
+  "$(send nexus k-c2 "{\"cpr\": \"$CPR\", \"type\": \"indskrevet\", \"payload\": {\"skole\": \"STU Syd\"}}")" \
+  "a second one goes into the running case"
+wait_drained 10
+assert_eq "STU Syd 2 1" "$(sql "SELECT c.state->>'skole', c.state->>'gange', (SELECT count(*) FROM cases x
+  WHERE x.citizen_id = $cit) FROM cases c WHERE c.id = $started" | tr '|' ' ')" "no second case; the event counted"
+assert_eq '200 {"status":"ignored"}' "$(send nexus k-c3 "{\"cpr\": \"$CPR\", \"type\": \"flyttet\"}")" \
+  "an event nothing receives"
+assert_eq 2 "$(sql "SELECT count(*) FROM citizen_event WHERE citizen_id = $cit")" "and it is not kept"
+assert_contains "$(send nexus k-c4 '{"cpr": "0101990000", "type": "indskrevet"}')" '404 ' "an unknown CPR number"
+assert_contains "$(send nexus k-c4 '{"cpr": "0101990000", "type": "indskrevet"}')" 'no-citizen' "its type"
+assert_contains "$(send nexus k-c4 '{"cpr": "01019", "type": "indskrevet"}')" 'must be a CPR number' "a short one"
+assert_contains "$(send nexus k-c4 "{\"cpr\": \"$CPR\", \"case\": 1, \"type\": \"tick\"}")" 'exactly one of' "cpr and case"
+if grep -q -e "$CPR" -e 0101990000 -e "Cpr Borger" "$TEST_TMP/d.log"; then
+  fail "a CPR number or name in the log: $(grep -e "$CPR" -e 0101990000 "$TEST_TMP/d.log" | head -n 2)"
+fi
 
 step "a replay is refused with 409, and the event is there once"
 assert_contains "$(send nexus k-1 '{"case": 1, "type": "tick", "payload": {"seq": 1}}')" "409 " "replay"

@@ -274,6 +274,16 @@ static void test_a_start_by_event_is_read(void **state)
 	lwf_free(wf);
 }
 
+static void test_a_start_by_age_or_event_is_read(void **state)
+{
+	struct lwf_workflow *wf = load_start("{ age = 16, when = \"stu\", event = \"kui\" }");
+	assert_int_equal(lwf_def(wf)->start_kind, LWF_START_AGE);
+	assert_int_equal(lwf_def(wf)->start_age, 16);
+	assert_string_equal(lwf_def(wf)->start_attribute, "stu");
+	assert_string_equal(lwf_def(wf)->start_event, "kui");
+	lwf_free(wf);
+}
+
 static void test_a_manual_start_is_read(void **state)
 {
 	struct lwf_workflow *wf = load_start("\"manual\"");
@@ -451,12 +461,14 @@ static void test_a_start_age_over_120_is_refused(void **state)
 				"barn.lua:1: start: 'age' must be a whole number from 0 to 120");
 }
 
-static void test_a_start_with_both_age_and_event_is_refused(void **state)
+static void test_a_start_with_when_and_event_but_no_age_is_refused(void **state)
 {
-	expect_definition_error(
-		"  name = \"x\", version = 1, title = \"X\",\n"
-		"  phases = { { \"a\", text = \"A\" } }, start = { age = 16, event = \"e\" },",
-		"barn.lua:1: start: give either 'age' (with 'when') or 'event', not both");
+	expect_definition_error("  name = \"x\", version = 1, title = \"X\",\n"
+				"  phases = { { \"a\", text = \"A\" } }, start = { when = \"stu\", "
+				"event = \"e\" },",
+				"barn.lua:1: start: 'when' needs 'age': give 'age' (and 'when'), "
+				"'event' or both, or "
+				"write start = \"manual\"");
 }
 
 static void test_a_start_with_a_misspelt_key_is_refused(void **state)
@@ -472,7 +484,8 @@ static void test_an_unknown_start_word_is_refused(void **state)
 	expect_definition_error("  name = \"x\", version = 1, title = \"X\",\n"
 				"  phases = { { \"a\", text = \"A\" } }, start = \"auto\",",
 				"barn.lua:1: start must be \"manual\", { age = N, when = "
-				"\"attribute\" } or { event = \"type\" }, not 'auto'");
+				"\"attribute\" }, { event = \"type\" } or both: { age = N, when = "
+				"\"attribute\", event = \"type\" }, not 'auto'");
 }
 
 static void test_a_file_that_does_not_return_the_workflow_is_refused(void **state)
@@ -1558,7 +1571,8 @@ int main(void)
 		cmocka_unit_test(test_a_misspelt_definition_key_is_refused),
 		cmocka_unit_test(test_a_handler_that_is_not_a_function_is_refused),
 		cmocka_unit_test(test_a_start_age_over_120_is_refused),
-		cmocka_unit_test(test_a_start_with_both_age_and_event_is_refused),
+		cmocka_unit_test(test_a_start_with_when_and_event_but_no_age_is_refused),
+		cmocka_unit_test(test_a_start_by_age_or_event_is_read),
 		cmocka_unit_test(test_a_start_with_a_misspelt_key_is_refused),
 		cmocka_unit_test(test_an_unknown_start_word_is_refused),
 		cmocka_unit_test(test_a_file_that_does_not_return_the_workflow_is_refused),

@@ -59,6 +59,25 @@ test("a young person in KUI without STU is started by hand, without the STU plan
   s:expect_timer { event = "overdrag", at = "2027-06-01" }
 end)
 
+test("KUI enrolment by event: the case follows 'started', and a later end date moves the handover", function()
+  -- as overgangd starts it on the event kui_indskrevet: 'started', then the event itself
+  local s = simulate(wf, { born = "2007-02-01", start = "2026-09-01" })
+  s:send("kui_indskrevet", { uddannelse_slut = "2027-08-31" })
+  s:expect_state("vej", "kui")
+  s:expect_state("kui_indskrevet", "2026-09-01")
+  s:expect_state("slut", "2027-08-31")
+  s:expect_tovholder { department = "ungeindsats" }
+  s:expect_timer { event = "overdrag", at = "2027-05-31", key = "overdrag" }
+  -- sent again with a later end: the handover moves with it
+  s:advance_to "2026-10-01"
+  s:send("kui_indskrevet", { uddannelse_slut = "2027-12-31" })
+  s:expect_state("slut", "2027-12-31")
+  s:expect_timer { event = "overdrag", at = "2027-09-30", key = "overdrag" }
+  -- never past the 25th birthday, when KUI ends
+  s:send("kui_indskrevet", { uddannelse_slut = "2033-01-01" })
+  s:expect_state("slut", "2032-02-01")
+end)
+
 test("the conversation records the goal in the young person's words and a baseline", function()
   local s = samtale_holdt(stu_elev())
   s:expect_goal { key = "eget-maal", theme = "beskaeftigelse", text = "arbejde med dyr" }

@@ -43,7 +43,7 @@ extern "C" {
 #endif
 
 #define OG_PLUGIN_ABI_MAJOR 1
-#define OG_PLUGIN_ABI_MINOR 0
+#define OG_PLUGIN_ABI_MINOR 1
 
 #define OG_PLUGIN_EXPORT __attribute__((visibility("default")))
 
@@ -66,7 +66,16 @@ struct og_event {
 	const char *type;       /* one og_event_type_allowed() takes */
 	const char *payload;    /* a JSON object as text; NULL: {} */
 	const char *idem_key;   /* required: the same key for the same case is taken once */
+	/* Since ABI 1.1: no case and no ref, but this citizen's CPR number (10 digits; [api]
+	 * cpr_key_file must be set): an event about the citizen. It starts a case on every
+	 * workflow whose start rule is { event = TYPE } (unless the citizen has one running) and
+	 * goes into every running case of the citizen whose workflow handles TYPE; the key is
+	 * taken once per citizen. DONE's CASE_ID is the first case it started or went into;
+	 * OG_EMIT_REFUSED with "nothing receives this event" when none. */
+	const char *cpr;
 };
+/* The size of struct og_event as ABI 1.0 plugins build it (without cpr). */
+#define OG_EVENT_SIZE_1_0 offsetof(struct og_event, cpr)
 
 /* Whether TYPE may be put into a case by a plugin: ^[a-z][a-z0-9_]*$, at most 64
  * characters, and not a type the engine makes itself. og_host.emit refuses any other. */
@@ -89,9 +98,9 @@ static inline int og_event_type_allowed(const char *type)
 }
 
 /* The outcome of og_host.emit: OK is OG_EMIT_ADDED (stored now) or OG_EMIT_KNOWN (this key
- * was used for the case before: nothing added, a replay) with CASE_ID saying where, or
- * OG_EMIT_REFUSED with ERROR saying why (no such case, the case is closed; no personal
- * data). */
+ * was used for the case, or the citizen, before: nothing added, a replay) with CASE_ID saying
+ * where, or OG_EMIT_REFUSED with ERROR saying why ("no such case", "the case is closed", "no
+ * such citizen", "nothing receives this event"; no personal data). */
 enum { OG_EMIT_REFUSED = 0, OG_EMIT_ADDED = 1, OG_EMIT_KNOWN = 2 };
 typedef void (*og_emit_done_fn)(void *arg, int ok, int64_t case_id, const char *error);
 

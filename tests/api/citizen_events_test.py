@@ -100,8 +100,12 @@ def refused():
     """unknown citizens, types the engine keeps for itself, malformed bodies and other roles"""
     r = expect_problem(post_event("jonas/worker", 99999, {"type": "indskrevet"}), 404, "not-found")
     expect_problem(post_event("jonas/worker", "x", {"type": "indskrevet"}), 404, "not-found")
-    for bad in ["started", "task_done", "Indskrevet", "ind-skrevet", "x" * 65]:
-        r = expect_problem(post_event("jonas/worker", 2, {"type": bad}), 400, "bad-field", bad)
+    # the same answers as for an event sent into a case
+    for bad in ["Indskrevet", "ind-skrevet", "x" * 65]:
+        r = expect_problem(post_event("jonas/worker", 2, {"type": bad}), 400, "wrong-type", bad)
+        assert r.body["field"] == "type", r
+    for reserved in ["started", "task_done", "delivered"]:
+        r = expect_problem(post_event("jonas/worker", 2, {"type": reserved}), 422, "reserved-event-type", reserved)
         assert r.body["field"] == "type", r
     expect_problem(post_event("jonas/worker", 2, {}), 400, "missing-field")
     expect_problem(post_event("jonas/worker", 2, {"type": "indskrevet", "payload": [1]}), 400, "wrong-type")

@@ -128,12 +128,18 @@ DECLARE
     c bigint;
 BEGIN
     PERFORM api_idem_begin(r);
-    IF ev_type !~ '^[a-z][a-z0-9_]*$' OR length(ev_type) > 64 OR ev_type = ANY (ARRAY[
-            'started', 'task_done', 'task_overdue', 'handover_accepted', 'handover_rejected',
-            'tovholder_unavailable', 'migrated', 'delivered', 'delivery_failed']) THEN
-        PERFORM api_fail(400, 'bad-field',
-            'The type must be an event type of a-z, 0-9 and _ (at most 64 characters) that '
-            'the engine does not make itself.', jsonb_build_object('field', 'type'));
+    -- the same answers as sending an event into a case (api_case_event)
+    IF ev_type !~ '^[a-z][a-z0-9_]*$' OR length(ev_type) > 64 THEN
+        PERFORM api_fail(400, 'wrong-type',
+            'The field ''type'' must be a name of lower-case letters, digits and _, starting with a letter (at most 64).',
+            jsonb_build_object('field', 'type'));
+    END IF;
+    IF ev_type IN ('started', 'task_done', 'handover_accepted', 'handover_rejected',
+                   'task_overdue', 'tovholder_unavailable', 'migrated', 'delivered',
+                   'delivery_failed') THEN
+        PERFORM api_fail(422, 'reserved-event-type',
+            'The engine sends this type of event itself; send another type.',
+            jsonb_build_object('field', 'type'));
     END IF;
     res := citizen_event_put(who, ev_type, coalesce(r->'body'->'payload', '{}'), 'api',
                              me || ':' || coalesce(r->'idem'->>'key', gen_random_uuid()::text), me,

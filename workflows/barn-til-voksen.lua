@@ -310,41 +310,41 @@ return workflow {
   start = { age = 16, when = "funktionsnedsaettelse" },
 
   phases = {
-    { "dialog", next = og(FOER_18, "afdaekning"),
+    { "dialog", title = "Dialogmøde", next = og(FOER_18, "afdaekning"),
       text = "Du er fyldt 16 år. Derfor begynder vi nu at forberede din overgang til "
         .. "voksenlivet (Barnets Lov § 122). Du har fået en tovholder i Børn og Familie. "
         .. "Tovholderen er din faste kontakt. Først holder vi et møde med dig og dine forældre. "
         .. "Her fortæller du, hvad du gerne vil, og hvad du har brug for (Barnets Lov § 123)." },
-    { "afdaekning", next = og(FOER_18, "planlaegning"),
+    { "afdaekning", title = "Afdækning", next = og(FOER_18, "planlaegning"),
       text = "Vi ser nu på det, der er vigtigt for dig, når du bliver voksen. Det kan være "
         .. "støtte, uddannelse, job og penge, bolig og dit liv med andre. Vi tager kun det med, "
         .. "som du har brug for (Barnets Lov § 123). Din tovholder holder styr på det hele." },
-    { "planlaegning", next = FOER_18,
+    { "planlaegning", title = "Planlægning", next = FOER_18,
       text = "Vi samler nu det hele i en plan for tiden, efter du fylder 18. Du og dine "
         .. "forældre er med. Planen skal være klar, så du kan få støtte fra den dag, du "
         .. "fylder 18 (Barnets Lov § 123)." },
-    { "overdragelse", next = { "afgoerelse", "afslaaet", "nej-tak" },
+    { "overdragelse", title = "Overdragelse", next = { "afgoerelse", "afslaaet", "nej-tak" },
       text = "Vi giver nu din sag videre til Voksenhandicap. De skal hjælpe dig, når du er "
         .. "fyldt 18. De får at vide, hvad du allerede har fortalt os, så du ikke skal sige "
         .. "det hele igen. Din tovholder er den samme, indtil Voksenhandicap har sagt ja til at "
         .. "tage over (Barnets Lov § 123)." },
-    { "afgoerelse", next = { "opfoelgning", "afsluttet", "afslaaet", "nej-tak" },
+    { "afgoerelse", title = "Afgørelse", next = { "opfoelgning", "afsluttet", "afslaaet", "nej-tak" },
       text = "Voksenhandicap har taget over, og du har fået en ny tovholder der. Nu beslutter "
         .. "de, hvilken støtte du skal have som voksen. Det skal være klar, så støtten kan "
         .. "begynde, den dag du fylder 18 (Barnets Lov § 123). Du får svaret i et brev." },
-    { "opfoelgning", next = { "afsluttet", "afslaaet", "nej-tak" },
+    { "opfoelgning", title = "Opfølgning", next = { "afsluttet", "afslaaet", "nej-tak" },
       text = "Du har fået svar på, hvilken støtte du får som voksen (Barnets Lov § 123). "
         .. "3 måneder og 12 måneder efter, at Voksenhandicap tog over, spørger vi dig, om "
         .. "støtten hjælper dig mod dine mål. Din tovholder i Voksenhandicap er din kontakt." },
-    { "nej-tak", next = { "afslaaet" },
+    { "nej-tak", title = "Nej tak", next = { "afslaaet" },
       text = "Du har sagt nej tak til hjælp til at forberede dit voksenliv. Det respekterer vi. "
         .. "Fordi du er anbragt, skal vi stadig beslutte, om du kan få støtte, efter du er "
         .. "fyldt 18. Det skal ske senest et halvt år før din 18-års fødselsdag (Barnets Lov "
         .. "§ 111). Du får et brev om det. Derefter lukker vi sagen." },
-    { "afsluttet",
+    { "afsluttet", title = "Afsluttet",
       text = "Forberedelsen af din overgang til voksenlivet er slut (Barnets Lov § 123). Har du "
         .. "spørgsmål til din støtte, kan du altid kontakte din tovholder i Voksenhandicap." },
-    { "afslaaet",
+    { "afslaaet", title = "Afslået",
       text = "Du har sagt nej tak til hjælp til at forberede dit voksenliv, og det respekterer "
         .. "vi. Vi forbereder din overgang sammen med dig (Barnets Lov § 123), så nu har vi "
         .. "lukket sagen. Du kan altid ombestemme dig. Kontakt Børn og Familie, hvis du er under 18, "

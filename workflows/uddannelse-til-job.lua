@@ -328,34 +328,34 @@ return workflow {
   start = { age = 16, when = "stu_sidste_aar", event = "kui_indskrevet" },
 
   phases = {
-    { "afklaring", next = { "skridt", "overdragelse", "fravalgt" },
+    { "afklaring", title = "Afklaring", next = { "skridt", "overdragelse", "fravalgt" },
       text = "Du er snart færdig med din uddannelse, og nu skal vi finde ud af, hvad du skal "
         .. "bagefter: job, praktik eller mere uddannelse. Du har fået en tovholder, som er din "
         .. "faste kontakt. Vi starter med en samtale om, hvad du selv gerne vil "
         .. "(STU-loven og lov om kommunal indsats for unge under 25 år)." },
-    { "skridt", next = { "overdragelse", "opfoelgning", "fravalgt", "afsluttet" },
+    { "skridt", title = "Skridt mod job", next = { "overdragelse", "opfoelgning", "fravalgt", "afsluttet" },
       text = "Nu prøver vi et skridt ad gangen mod job eller uddannelse. Vi starter med det, der "
         .. "ligner almindelig uddannelse og arbejde mest, og helst her i kommunen. Hvis det ikke "
         .. "er nok, skriver vi ned hvorfor, før vi prøver noget andet "
         .. "(lov om en aktiv beskæftigelsesindsats)." },
-    { "overdragelse", next = { "jobcenter", "opfoelgning", "fravalgt", "afsluttet" },
+    { "overdragelse", title = "Overdragelse", next = { "jobcenter", "opfoelgning", "fravalgt", "afsluttet" },
       text = "Din uddannelse slutter snart, så vi giver din sag videre til jobcentret. De får at "
         .. "vide, hvad du og vi allerede ved, så du ikke skal fortælle det hele igen. Din tovholder "
         .. "er den samme, indtil jobcentret har sagt ja til at tage over "
         .. "(lov om en aktiv beskæftigelsesindsats)." },
-    { "jobcenter", next = { "opfoelgning", "fravalgt", "afsluttet" },
+    { "jobcenter", title = "Jobcentret", next = { "opfoelgning", "fravalgt", "afsluttet" },
       text = "Jobcentret har taget over, og du har fået en ny tovholder der. I fortsætter med de "
         .. "skridt, vi har aftalt, mod job eller uddannelse (lov om en aktiv beskæftigelsesindsats)." },
-    { "opfoelgning", next = { "afsluttet", "fravalgt" },
+    { "opfoelgning", title = "Opfølgning", next = { "afsluttet", "fravalgt" },
       text = "Du er i gang med job eller uddannelse. Efter 3, 6 og 12 måneder spørger vi dig, "
         .. "hvordan det går: er du stadig i gang, hvor mange timer om ugen, og hvad du selv synes "
         .. "på en skala fra 1 til 10. Så kan vi se, om hjælpen virker "
         .. "(lov om en aktiv beskæftigelsesindsats)." },
-    { "afsluttet",
+    { "afsluttet", title = "Afsluttet",
       text = "Dit forløb er slut. Hvis du får brug for hjælp igen, kan du altid kontakte "
         .. "jobcentret (lov om en aktiv beskæftigelsesindsats) eller ungeindsatsen, hvis du er "
         .. "under 25 år (lov om kommunal indsats for unge under 25 år)." },
-    { "fravalgt",
+    { "fravalgt", title = "Fravalgt",
       text = "Du har sagt nej tak til hjælpen, og vi har lukket dit forløb. Det er dit valg. Du "
         .. "kan altid sige til, hvis du vil have hjælp igen (lov om kommunal indsats for unge "
         .. "under 25 år og lov om en aktiv beskæftigelsesindsats)." },

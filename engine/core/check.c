@@ -307,6 +307,25 @@ out:
 	return rc;
 }
 
+/* A phase without a title: people see its bare name in the task list and the case. */
+static int check_titles(const struct core_check_input *in, const struct core_scan *s,
+			struct core_check *out)
+{
+	const struct lwf_def *def = in->def;
+	for (size_t i = 0; i < def->nphases; i++) {
+		if (def->phases[i].title)
+			continue;
+		const struct core_scan_phase *ph = scan_phase(s, def->phases[i].name);
+		struct core_pos pos = ph ? ph->pos : def_pos(s, def);
+		if (core_check_add(out, pos.line, pos.col, true,
+				   "phase '%s' has no title: add title = \"...\", its name as "
+				   "people read it in the task list and the case",
+				   def->phases[i].name) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 static bool timer_raises(const struct core_scan *s, const char *event)
 {
 	for (size_t i = 0; s && i < s->ncalls; i++) {
@@ -575,8 +594,8 @@ int core_check_workflow(const struct core_check_input *in, struct core_check *ou
 	if (in->def == NULL)
 		rc = place_load_error(in, s, out);
 	else
-		rc = check_reachable(in, s, out) || check_handlers(in, s, out) ||
-		     check_calls(in, s, out);
+		rc = check_reachable(in, s, out) || check_titles(in, s, out) ||
+		     check_handlers(in, s, out) || check_calls(in, s, out);
 	if (rc == 0)
 		rc = check_literals(in, s, out);
 	core_scan_free(s);

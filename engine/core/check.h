@@ -3,10 +3,10 @@
  * deploy` report beyond what loading it in the sandbox (lwf_load) refuses. The definition's
  * shape (phases, transitions, citizen texts) is checked by lwf_load; this adds what needs the
  * whole file: phases no case can reach, timers whose event has no handler, handlers for
- * events nothing sends, a missing 'started' handler, moves to phases that do not exist,
- * departments that do not exist (when the caller knows which do), and deadlines that make no
- * sense. Static: it reads the source (core/scan.h) and the loaded definition; no handler runs.
- * Pure: no I/O.
+ * events nothing sends, a missing 'started' handler, phases without a title, moves to phases
+ * that do not exist, departments that do not exist (when the caller knows which do), and
+ * deadlines that make no sense. Static: it reads the source (core/scan.h) and the loaded
+ * definition; no handler runs. Pure: no I/O.
  *
  * Each finding has a place (LINE:COL, column 1 when only the line is known) and is an error
  * (the workflow would fail or do nothing where it means to act) or a warning (likely a

@@ -26,12 +26,14 @@ json_t *core_definition_json(const struct lwf_def *def)
 			json_pack("{s:s,s:s,s:o}", "name", p->name, "text", p->text, "next", next);
 		if (phase == NULL || json_array_append_new(phases, phase) != 0)
 			goto fail;
+		if (p->title && json_object_set_new(phase, "title", json_string(p->title)) != 0)
+			goto fail;
 	}
 	for (size_t i = 0; i < def->nhandlers; i++)
 		json_array_append_new(handlers, json_string(def->handlers[i]));
-	return json_pack("{s:s,s:i,s:s,s:o,s:o,s:o}", "name", def->name, "version", def->version,
-			 "title", def->title, "start", start, "phases", phases, "handlers",
-			 handlers);
+	return json_pack("{s:s,s:i,s:s,s:o,s:o,s:O,s:o}", "name", def->name, "version",
+			 def->version, "title", def->title, "start", start, "phases", phases,
+			 "tasks", def->tasks ? def->tasks : json_object(), "handlers", handlers);
 fail:
 	json_decref(start);
 	json_decref(phases);

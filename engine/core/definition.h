@@ -9,7 +9,8 @@
 #include "lua/workflow.h"
 
 /* {"name", "version", "title", "start": {"kind": "manual"|"age"|"event", "age", "attribute",
- *  "event"}, "phases": [{"name", "text", "next": [...]}], "handlers": [...]}.
+ *  "event"}, "phases": [{"name", "title"?, "text", "next": [...]}], "tasks": {KEY: {"title"?,
+ *  "outcome": [field, ...]}} (as struct lwf_def keeps them), "handlers": [...]}.
  * A new reference, NULL when out of memory. */
 json_t *core_definition_json(const struct lwf_def *def);
 

@@ -169,9 +169,10 @@ static void read_start(lua_State *L, struct lwf_def *def)
 
 static void read_phases(lua_State *L, struct lwf_def *def)
 {
-	static const char *const keys[] = {"text", "next"};
+	static const char *const keys[] = {"title", "text", "next"};
 	static const char usage[] = "'phases' must be a non-empty list of phases: phases = { { "
-				    "\"name\", text = \"...\", next = { ... } }, ... }";
+				    "\"name\", title = \"...\", text = \"...\", next = { ... } }, "
+				    "... }";
 	int top = lua_gettop(L);
 	if (rawfield(L, 1, "phases") != LUA_TTABLE)
 		lwf_error(L, "%s", usage);
@@ -208,6 +209,14 @@ static void read_phases(lua_State *L, struct lwf_def *def)
 			lwf_error(L, "%s'text' is required: what the citizen reads in this phase",
 				  context);
 		ph->text = dup(L, lua_tostring(L, -1));
+		if (rawfield(L, e, "title") != LUA_TNIL) {
+			if (!good_text(L, -1))
+				lwf_error(L,
+					  "%s'title' must be the phase's name as people read it, "
+					  "such as \"Afdækning\"",
+					  context);
+			ph->title = dup(L, lua_tostring(L, -1));
+		}
 		int type = rawfield(L, e, "next");
 		if (type == LUA_TNIL)
 			continue;
@@ -234,6 +243,246 @@ static void read_phases(lua_State *L, struct lwf_def *def)
 	lua_settop(L, top);
 }
 
+static int compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sets KEY of OBJ to the new value V; out of memory is a Lua error (V is released). */
+static void set_new(lua_State *L, json_t *obj, const char *key, json_t *v)
+{
+	if (v == NULL || json_object_set_new(obj, key, v) != 0)
+		lwf_error(L, "out of memory");
+}
+
+static void append_new(lua_State *L, json_t *arr, json_t *v)
+{
+	if (v == NULL || json_array_append_new(arr, v) != 0)
+		lwf_error(L, "out of memory");
+}
+
+/* An outcome field's name: what the handler reads as ev.payload.outcome.NAME. */
+static bool good_field_name(const char *s)
+{
+	if (!((*s >= 'a' && *s <= 'z') || *s == '_'))
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
+			return false;
+	return true;
+}
+
+static const char *const field_types[] = {"text",     "textarea", "select",
+					  "checkbox", "number",   "date"};
+#define FIELD_TYPES "text, textarea, select, checkbox, number or date"
+
+/* The options of a select field at IDX into OPTIONS: each a value (a text, its own label) or
+ * { "value", "Label" }. */
+static void read_options(lua_State *L, int idx, json_t *options, const char *context)
+{
+	static const char usage[] = "'options' must be a list of values, each \"value\" or { "
+				    "\"value\", \"Label\" }";
+	lua_Integer n = lua_type(L, idx) == LUA_TTABLE ? list_length(L, idx) : -1;
+	if (n < 1)
+		lwf_error(L, "%s%s", context, usage);
+	for (lua_Integer i = 1; i <= n; i++) {
+		int top = lua_gettop(L);
+		int type = lua_rawgeti(L, idx, i);
+		int value = top + 1, label = top + 1;
+		if (type == LUA_TTABLE) {
+			if (list_length(L, top + 1) != 2)
+				lwf_error(L, "%soptions[%lld]: %s", context, (long long)i, usage);
+			lua_rawgeti(L, top + 1, 1);
+			lua_rawgeti(L, top + 1, 2);
+			value = top + 2;
+			label = top + 3;
+		}
+		if (!good_text(L, value) || !good_text(L, label))
+			lwf_error(L, "%soptions[%lld]: %s", context, (long long)i, usage);
+		const char *v = lua_tostring(L, value);
+		size_t k;
+		json_t *o;
+		json_array_foreach (options, k, o) {
+			if (strcmp(json_string_value(json_object_get(o, "value")), v) == 0)
+				lwf_error(L, "%soption '%s' is listed twice", context, v);
+		}
+		o = json_object();
+		append_new(L, options, o);
+		set_new(L, o, "value", json_string(v));
+		set_new(L, o, "label", json_string(lua_tostring(L, label)));
+		lua_settop(L, top);
+	}
+}
+
+/* One outcome field, the table at IDX, into FIELD. */
+static void read_field(lua_State *L, int idx, json_t *field, const char *context)
+{
+	static const char *const keys[] = {"name",       "label",    "type", "options",
+					   "instrument", "required", "hint"};
+	check_keys(L, idx, keys, sizeof keys / sizeof keys[0], 0, context);
+	int top = lua_gettop(L);
+	rawfield(L, idx, "name");
+	if (!good_text(L, -1) || !good_field_name(lua_tostring(L, -1)))
+		lwf_error(
+			L,
+			"%s'name' is required: what the handler reads as ev.payload.outcome.NAME, "
+			"lowercase letters, digits and '_', such as \"maal\"",
+			context);
+	const char *name = lua_tostring(L, -1);
+	set_new(L, field, "name", json_string(name));
+	char ctx[192];
+	snprintf(ctx, sizeof ctx, "%sfield '%.40s': ", context, name);
+	rawfield(L, idx, "label");
+	if (!good_text(L, -1))
+		lwf_error(L, "%s'label' is required: what the person reads beside the field", ctx);
+	set_new(L, field, "label", json_string(lua_tostring(L, -1)));
+	rawfield(L, idx, "type");
+	const char *type = good_text(L, -1) ? lua_tostring(L, -1) : NULL;
+	bool known = false;
+	for (size_t i = 0; type && i < sizeof field_types / sizeof field_types[0]; i++)
+		known = known || strcmp(type, field_types[i]) == 0;
+	if (!known)
+		lwf_error(L, "%s'type' must be " FIELD_TYPES "%s%.40s%s", ctx,
+			  type ? ", not '" : "", type ? type : "", type ? "'" : "");
+	set_new(L, field, "type", json_string(type));
+	bool select = strcmp(type, "select") == 0;
+	int has_options = rawfield(L, idx, "options") != LUA_TNIL;
+	int options = lua_gettop(L);
+	int has_instrument = rawfield(L, idx, "instrument") != LUA_TNIL;
+	int instrument = lua_gettop(L);
+	if (has_options && !select)
+		lwf_error(L, "%s'options' belong to a select; this field is a %s", ctx, type);
+	if (has_instrument && !select && strcmp(type, "number") != 0)
+		lwf_error(L, "%s'instrument' belongs to a select or a number; this field is a %s",
+			  ctx, type);
+	if (select && has_options == has_instrument)
+		lwf_error(L,
+			  "%sa select needs its choices: options = { \"value\", ... } or "
+			  "instrument = \"name\" (the instrument registry's values), one of them",
+			  ctx);
+	if (has_instrument) {
+		if (!good_text(L, instrument) || !good_name(lua_tostring(L, instrument)))
+			lwf_error(L,
+				  "%s'instrument' must name an instrument of the registry, such as "
+				  "\"ffb-stoettebehov\"",
+				  ctx);
+		set_new(L, field, "instrument", json_string(lua_tostring(L, instrument)));
+	}
+	if (has_options) {
+		json_t *list = json_array();
+		set_new(L, field, "options", list);
+		read_options(L, options, list, ctx);
+	}
+	int required = rawfield(L, idx, "required");
+	if (required != LUA_TNIL && required != LUA_TBOOLEAN)
+		lwf_error(L, "%s'required' must be true or false", ctx);
+	set_new(L, field, "required", json_boolean(lua_toboolean(L, -1)));
+	if (rawfield(L, idx, "hint") != LUA_TNIL) {
+		if (!good_text(L, -1))
+			lwf_error(L, "%s'hint' must be a text: help beside the field", ctx);
+		set_new(L, field, "hint", json_string(lua_tostring(L, -1)));
+	}
+	lua_settop(L, top);
+}
+
+/* tasks = { KEY = { title = "...", outcome = { FIELD, ... } }, ... }, in key order. */
+static void read_tasks(lua_State *L, struct lwf_def *def)
+{
+	static const char *const keys[] = {"title", "outcome"};
+	static const char usage[] =
+		"'tasks' must be a table of task keys: tasks = { dialogmoede = { title = "
+		"\"...\", outcome = { { name = \"maal\", label = \"...\", type = \"text\" }, ... } "
+		"} }";
+	int top = lua_gettop(L);
+	def->tasks = json_object();
+	if (def->tasks == NULL)
+		lwf_error(L, "out of memory");
+	int type = rawfield(L, 1, "tasks");
+	int ts = lua_gettop(L);
+	if (type == LUA_TNIL) {
+		lua_settop(L, top);
+		return;
+	}
+	if (type != LUA_TTABLE)
+		lwf_error(L, "%s", usage);
+	size_t n = 0;
+	lua_pushnil(L);
+	while (lua_next(L, ts)) {
+		lua_pop(L, 1);
+		if (!good_word(L, -1))
+			lwf_error(
+				L,
+				"tasks: the keys are task keys such as \"dialogmoede\" (one word), "
+				"as case:task { key = ... } gives them");
+		n++;
+	}
+	/* the key order, in a userdata on the stack: a refusal below leaks nothing; the names
+	 * stay valid while the tasks table is on the stack */
+	const char **names = lua_newuserdatauv(L, (n ? n : 1) * sizeof *names, 0);
+	int nm = lua_gettop(L);
+	size_t i = 0;
+	lua_pushnil(L);
+	while (lua_next(L, ts)) {
+		lua_pop(L, 1);
+		names[i++] = lua_tostring(L, -1);
+	}
+	qsort(names, n, sizeof *names, compare_names);
+	for (i = 0; i < n; i++) {
+		char context[128];
+		snprintf(context, sizeof context, "task '%.80s': ", names[i]);
+		lua_settop(L, nm);
+		if (rawfield(L, ts, names[i]) != LUA_TTABLE)
+			lwf_error(L, "%smust be a table: { title = \"...\", outcome = { ... } }",
+				  context);
+		int t = nm + 1;
+		json_t *task = json_object();
+		if (task == NULL || json_object_set_new(def->tasks, names[i], task) != 0)
+			lwf_error(L, "out of memory");
+		check_keys(L, t, keys, sizeof keys / sizeof keys[0], 0, context);
+		if (rawfield(L, t, "title") != LUA_TNIL) {
+			if (!good_text(L, -1))
+				lwf_error(L,
+					  "%s'title' must be a text: what the task is, as people "
+					  "read it",
+					  context);
+			set_new(L, task, "title", json_string(lua_tostring(L, -1)));
+		}
+		json_t *fields = json_array();
+		set_new(L, task, "outcome", fields);
+		int otype = rawfield(L, t, "outcome");
+		int o = lua_gettop(L);
+		if (otype == LUA_TNIL)
+			continue;
+		lua_Integer nf = otype == LUA_TTABLE ? list_length(L, o) : -1;
+		if (nf < 0)
+			lwf_error(L,
+				  "%s'outcome' must be a list of fields: outcome = { { name = "
+				  "\"maal\", label = \"...\", type = \"text\" }, ... }",
+				  context);
+		for (lua_Integer f = 1; f <= nf; f++) {
+			char ctx[160];
+			snprintf(ctx, sizeof ctx, "%soutcome[%lld]: ", context, (long long)f);
+			if (lua_rawgeti(L, o, f) != LUA_TTABLE)
+				lwf_error(L,
+					  "%smust be a table: { name = \"...\", label = \"...\", "
+					  "type = \"...\" }",
+					  ctx);
+			json_t *field = json_object();
+			append_new(L, fields, field);
+			read_field(L, lua_gettop(L), field, ctx);
+			const char *fname = json_string_value(json_object_get(field, "name"));
+			for (size_t g = 0; g + 1 < json_array_size(fields); g++)
+				if (strcmp(json_string_value(json_object_get(
+						   json_array_get(fields, g), "name")),
+					   fname) == 0)
+					lwf_error(L, "%sfield '%s' is declared twice", context,
+						  fname);
+			lua_pop(L, 1);
+		}
+	}
+	lua_settop(L, top);
+}
+
 static void def_clear(struct lwf_def *def)
 {
 	free(def->name);
@@ -242,21 +491,18 @@ static void def_clear(struct lwf_def *def)
 	free(def->start_event);
 	for (size_t i = 0; i < def->nphases; i++) {
 		free(def->phases[i].name);
+		free(def->phases[i].title);
 		free(def->phases[i].text);
 		for (size_t j = 0; j < def->phases[i].nnext; j++)
 			free(def->phases[i].next[j]);
 		free(def->phases[i].next);
 	}
 	free(def->phases);
+	json_decref(def->tasks);
 	for (size_t i = 0; i < def->nhandlers; i++)
 		free(def->handlers[i]);
 	free(def->handlers);
 	memset(def, 0, sizeof *def);
-}
-
-static int compare_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* The handlers go into a registry sequence in the (sorted) order of def->handlers, so lwf_run
@@ -311,7 +557,8 @@ static void read_handlers(lua_State *L, struct lwf_workflow *wf)
 
 int lwf_workflow_global(lua_State *L)
 {
-	static const char *const keys[] = {"name", "version", "title", "start", "phases", "on"};
+	static const char *const keys[] = {"name",   "version", "title", "start",
+					   "phases", "tasks",   "on"};
 	struct lwf_workflow *wf = lwf_from(L);
 	struct lwf_def *def = &wf->def;
 	if (!wf->loading)
@@ -356,6 +603,7 @@ int lwf_workflow_global(lua_State *L)
 
 	read_start(L, def);
 	read_phases(L, def);
+	read_tasks(L, def);
 	read_handlers(L, wf);
 
 	lua_pushvalue(L, 1);

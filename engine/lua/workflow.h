@@ -37,6 +37,7 @@ struct lwf_phase {
 	char *text;  /* the plain-language citizen text for this phase */
 	char **next; /* the phases this one may move to */
 	size_t nnext;
+	char *title; /* the phase's name as people read it ("Afdækning"); NULL when not given */
 };
 
 struct lwf_def {
@@ -53,6 +54,11 @@ struct lwf_def {
 	char **handlers; /* the event types the workflow has a handler for (keys of `on`) */
 	size_t nhandlers;
 	int line; /* the line of the workflow { ... } call */
+	/* What people enter when they complete a task, by task key (`tasks = { ... }`), checked:
+	 * {"KEY": {"title"?: "...", "outcome": [{"name", "label", "type", "options"?: [{"value",
+	 * "label"}], "instrument"?, "required", "hint"?}]}}, keys in order; an empty object when
+	 * the workflow declares none. type is text, textarea, select, checkbox, number or date. */
+	json_t *tasks;
 };
 
 struct lwf_workflow;

@@ -2,7 +2,7 @@
 -- handler for task_done reads a field of an outcome that is not there.
 return workflow {
   name = "fejl", version = 1, title = "Fejl (test)",
-  phases = { { "start", text = "Vi er begyndt." } },
+  phases = { { "start", title = "Start", text = "Vi er begyndt." } },
   on = {
     started = function(case, ev)
       case:assign_tovholder { department = "born-familie", reason = "Start" }

@@ -121,8 +121,8 @@ static struct lwf_workflow *load(const char *src)
 static const char example[] =
 	"return workflow {\n"
 	"  name = \"x\", version = 1, title = \"X \\\"quoted\\\"\", start = { age = 16 },\n"
-	"  phases = { { \"a\", text = \"A\", next = { \"b\" } }, { \"b\", text = \"B\" },\n"
-	"             { \"c\", text = \"C\" } },\n"
+	"  phases = { { \"a\", title = \"A\", text = \"A\", next = { \"b\" } },\n"
+	"    { \"b\", title = \"B\", text = \"B\" }, { \"c\", text = \"C\" } },\n"
 	"  on = {\n"
 	"    started = function(case, ev)\n"
 	"      case:assign_tovholder { department = \"dep\", reason = \"r\" }\n"
@@ -144,17 +144,23 @@ static void test_the_checker_finds_and_places_what_is_wrong(void **state)
 	assert_int_equal(core_check_workflow(&in, &out), 0);
 	core_check_sort(&out);
 	assert_int_equal(out.errors, 2);
-	assert_int_equal(out.warnings, 2);
-	assert_int_equal(out.n, 4);
+	assert_int_equal(out.warnings, 3);
+	assert_int_equal(out.n, 5);
 	assert_int_equal(out.findings[0].line, 4); /* c cannot be reached */
 	assert_true(out.findings[0].warning);
-	assert_int_equal(out.findings[1].line, 7); /* department */
-	assert_string_equal(out.findings[1].text, "unknown department 'dep' (departments: other)");
-	assert_int_equal(out.findings[2].line, 9); /* glemt has no handler */
-	assert_int_equal(out.findings[2].col, 40);
-	assert_false(out.findings[2].warning);
-	assert_int_equal(out.findings[3].line, 12); /* nothing sends tick */
-	assert_true(out.findings[3].warning);
+	assert_int_equal(out.findings[1].line, 4); /* c has no title */
+	assert_int_equal(out.findings[1].col, 41);
+	assert_true(out.findings[1].warning);
+	assert_string_equal(out.findings[1].text,
+			    "phase 'c' has no title: add title = \"...\", its name as people read "
+			    "it in the task list and the case");
+	assert_int_equal(out.findings[2].line, 7); /* department */
+	assert_string_equal(out.findings[2].text, "unknown department 'dep' (departments: other)");
+	assert_int_equal(out.findings[3].line, 9); /* glemt has no handler */
+	assert_int_equal(out.findings[3].col, 40);
+	assert_false(out.findings[3].warning);
+	assert_int_equal(out.findings[4].line, 12); /* nothing sends tick */
+	assert_true(out.findings[4].warning);
 	core_check_clear(&out);
 	lwf_free(wf);
 }

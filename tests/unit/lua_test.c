@@ -361,7 +361,8 @@ static void test_empty_phases_are_refused(void **state)
 {
 	expect_definition_error("  name = \"x\", version = 1, title = \"X\", phases = {},",
 				"barn.lua:1: 'phases' must be a non-empty list of phases: phases = "
-				"{ { \"name\", text = \"...\", next = { ... } }, ... }");
+				"{ { \"name\", title = \"...\", text = \"...\", next = { ... } }, "
+				"... }");
 }
 
 static void test_phases_that_are_not_a_list_are_refused(void **state)
@@ -369,7 +370,8 @@ static void test_phases_that_are_not_a_list_are_refused(void **state)
 	expect_definition_error("  name = \"x\", version = 1, title = \"X\",\n"
 				"  phases = { a = { \"a\", text = \"A\" } },",
 				"barn.lua:1: 'phases' must be a non-empty list of phases: phases = "
-				"{ { \"name\", text = \"...\", next = { ... } }, ... }");
+				"{ { \"name\", title = \"...\", text = \"...\", next = { ... } }, "
+				"... }");
 }
 
 static void test_a_phase_without_a_name_is_refused(void **state)
@@ -407,6 +409,100 @@ static void test_a_misspelt_phase_key_is_refused(void **state)
 		"  phases = { { \"afdaekning\", nxt = { \"afdaekning\" }, text = \"A\" } },\n"
 		"}\n",
 		"barn.lua:3: phase 'afdaekning': unknown key 'nxt'");
+}
+
+/* Phase titles and task declarations (what people enter when they complete a task). */
+#define DEF_HEAD                                        \
+	"  name = \"x\", version = 1, title = \"X\",\n" \
+	"  phases = { { \"afdaekning\", title = \"Afdækning\", text = \"A\" } },\n"
+
+static void test_phase_titles_and_task_outcomes_are_read(void **state)
+{
+	(void)state;
+	struct lwf_workflow *wf =
+		load_ok("return workflow {\n" DEF_HEAD "  tasks = {\n"
+			"    samtale = { title = \"Samtale\", outcome = {\n"
+			"      { name = \"maal\", label = \"Mål\", type = \"textarea\", required = "
+			"true },\n"
+			"      { name = \"niveau\", label = \"Niveau\", type = \"select\",\n"
+			"        instrument = \"ffb-stoettebehov\", hint = \"FFB\" },\n"
+			"      { name = \"svar\", label = \"Svar\", type = \"select\",\n"
+			"        options = { \"ja\", { \"nej\", \"Nej tak\" } } },\n"
+			"    } },\n"
+			"    ppr = { outcome = { { name = \"dato\", label = \"Dato\", type = "
+			"\"date\" } } },\n"
+			"    plan = {},\n"
+			"  },\n"
+			"}\n");
+	const struct lwf_def *def = lwf_def(wf);
+	assert_string_equal(def->phases[0].title, "Afdækning");
+	char *got = json_dumps(def->tasks, JSON_COMPACT | JSON_SORT_KEYS);
+	assert_string_equal(
+		got,
+		"{\"plan\":{\"outcome\":[]},"
+		"\"ppr\":{\"outcome\":[{\"label\":\"Dato\",\"name\":\"dato\",\"required\":false,"
+		"\"type\":\"date\"}]},"
+		"\"samtale\":{\"outcome\":[{\"label\":\"Mål\",\"name\":\"maal\",\"required\":true,"
+		"\"type\":\"textarea\"},"
+		"{\"hint\":\"FFB\",\"instrument\":\"ffb-stoettebehov\",\"label\":\"Niveau\","
+		"\"name\":\"niveau\",\"required\":false,\"type\":\"select\"},"
+		"{\"label\":\"Svar\",\"name\":\"svar\",\"options\":[{\"label\":\"ja\",\"value\":"
+		"\"ja\"},{\"label\":\"Nej tak\",\"value\":\"nej\"}],\"required\":false,\"type\":"
+		"\"select\"}],\"title\":\"Samtale\"}}");
+	free(got);
+	lwf_free(wf);
+}
+
+static void test_a_phase_without_a_title_loads(void **state)
+{
+	(void)state;
+	struct lwf_workflow *wf = load_handler("");
+	assert_null(lwf_def(wf)->phases[0].title);
+	assert_int_equal(json_object_size(lwf_def(wf)->tasks), 0);
+	lwf_free(wf);
+}
+
+static void test_a_bad_task_declaration_is_refused(void **state)
+{
+	(void)state;
+	expect_definition_error(
+		DEF_HEAD "  tasks = { samtale = { outcome = { { name = \"maal\", label = \"Mål\", "
+			 "type = \"dropdown\" } } } },",
+		"barn.lua:1: task 'samtale': outcome[1]: field 'maal': 'type' must be text, "
+		"textarea, select, checkbox, number or date, not 'dropdown'");
+	expect_definition_error(
+		DEF_HEAD "  tasks = { samtale = { outcome = { { name = \"svar\", label = \"Svar\", "
+			 "type = \"select\" } } } },",
+		"barn.lua:1: task 'samtale': outcome[1]: field 'svar': a select needs its choices: "
+		"options = { \"value\", ... } or instrument = \"name\" (the instrument registry's "
+		"values), one of them");
+	expect_definition_error(
+		DEF_HEAD "  tasks = { samtale = { outcome = { { name = \"svar\", label = \"Svar\", "
+			 "type = \"text\", options = { \"a\" } } } } },",
+		"barn.lua:1: task 'samtale': outcome[1]: field 'svar': 'options' belong to a "
+		"select; this field is a text");
+	expect_definition_error(
+		DEF_HEAD "  tasks = { samtale = { outcome = { { name = \"Mål\", label = \"Mål\", "
+			 "type = \"text\" } } } },",
+		"barn.lua:1: task 'samtale': outcome[1]: 'name' is required: what the handler "
+		"reads as ev.payload.outcome.NAME, lowercase letters, digits and '_', such as "
+		"\"maal\"");
+	expect_definition_error(
+		DEF_HEAD
+		"  tasks = { samtale = { outcome = { { name = \"a\", label = \"A\", "
+		"type = \"text\" }, { name = \"a\", label = \"B\", type = \"date\" } } } },",
+		"barn.lua:1: task 'samtale': field 'a' is declared twice");
+	expect_definition_error(
+		DEF_HEAD "  tasks = { samtale = { outcome = { { name = \"a\", label = \"A\", "
+			 "type = \"text\", requird = true } } } },",
+		"barn.lua:1: task 'samtale': outcome[1]: unknown key 'requird'");
+	expect_definition_error(DEF_HEAD "  tasks = { samtale = { udfald = {} } },",
+				"barn.lua:1: task 'samtale': unknown key 'udfald'");
+	expect_definition_error(
+		"  name = \"x\", version = 1, title = \"X\",\n"
+		"  phases = { { \"afdaekning\", title = \"\", text = \"A\" } },",
+		"barn.lua:1: phase 'afdaekning': 'title' must be the phase's name as people read "
+		"it, such as \"Afdækning\"");
 }
 
 static void test_a_second_entry_in_a_phase_is_refused(void **state)
@@ -1564,6 +1660,9 @@ int main(void)
 		cmocka_unit_test(test_a_phase_name_with_a_space_is_refused),
 		cmocka_unit_test(test_a_phase_without_text_is_refused),
 		cmocka_unit_test(test_a_misspelt_phase_key_is_refused),
+		cmocka_unit_test(test_phase_titles_and_task_outcomes_are_read),
+		cmocka_unit_test(test_a_phase_without_a_title_loads),
+		cmocka_unit_test(test_a_bad_task_declaration_is_refused),
 		cmocka_unit_test(test_a_second_entry_in_a_phase_is_refused),
 		cmocka_unit_test(test_a_phase_defined_twice_is_refused),
 		cmocka_unit_test(test_a_next_phase_that_does_not_exist_is_refused),

@@ -14,9 +14,9 @@
 static char *next_afdaekning[] = {"planlaegning"};
 static char *next_planlaegning[] = {"overdraget", "afdaekning"};
 static struct lwf_phase phases[] = {
-	{"afdaekning", "Vi er begyndt at forberede din overgang.", next_afdaekning, 1},
-	{"planlaegning", "Vi lægger en plan sammen med dig.", next_planlaegning, 2},
-	{"overdraget", "Voksenafdelingen har overtaget.", NULL, 0},
+	{"afdaekning", "Vi er begyndt at forberede din overgang.", next_afdaekning, 1, "Afdækning"},
+	{"planlaegning", "Vi lægger en plan sammen med dig.", next_planlaegning, 2, "Planlægning"},
+	{"overdraget", "Voksenafdelingen har overtaget.", NULL, 0, NULL},
 };
 static char *handlers[] = {"started", "frist_111", "handover_accepted"};
 static struct lwf_def def = {

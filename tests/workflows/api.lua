@@ -4,11 +4,11 @@
 return workflow {
   name = "api-test", version = 1, title = "Overgang til voksenlivet (API-test)",
   phases = {
-    { "afdaekning", next = { "overdragelse" },
+    { "afdaekning", title = "Afdaekning", next = { "overdragelse" },
       text = "Vi er begyndt at forberede din overgang til voksenlivet." },
-    { "overdragelse", next = { "voksen" },
+    { "overdragelse", title = "Overdragelse", next = { "voksen" },
       text = "Vi giver din sag videre til Voksenhandicap." },
-    { "voksen", text = "Voksenhandicap har taget imod din sag." },
+    { "voksen", title = "Voksen", text = "Voksenhandicap har taget imod din sag." },
   },
   on = {
     started = function(case, ev)

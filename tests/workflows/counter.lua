@@ -4,7 +4,7 @@ return workflow {
   name = "counter", version = 1,
   title = "Tæller (test)",
   phases = {
-    { "counting", text = "Vi tæller." },
+    { "counting", title = "Counting", text = "Vi tæller." },
   },
   on = {
     started = function(case, ev)

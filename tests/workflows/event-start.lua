@@ -5,7 +5,7 @@ return workflow {
   title = "Startet af en hændelse (test)",
   start = { event = "indskrevet" },
   phases = {
-    { "indskrevet", text = "Du er skrevet ind, og vi er begyndt at planlægge med dig." },
+    { "indskrevet", title = "Indskrevet", text = "Du er skrevet ind, og vi er begyndt at planlægge med dig." },
   },
   on = {
     started = function(case, ev)

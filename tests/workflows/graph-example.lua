@@ -5,15 +5,15 @@ return workflow {
   title = "Overgang fra barn til voksen (test)",
   start = { age = 16, when = "funktionsnedsaettelse" },
   phases = {
-    { "afdaekning", next = { "planlaegning" },
+    { "afdaekning", title = "Afdaekning", next = { "planlaegning" },
       text = "Vi er begyndt at forberede din overgang til voksenlivet." },
-    { "planlaegning", next = { "overdragelse" },
+    { "planlaegning", title = "Planlaegning", next = { "overdragelse" },
       text = "Vi laver en plan for dit voksenliv sammen med dig." },
-    { "overdragelse", next = { "opfoelgning", "planlaegning" },
+    { "overdragelse", title = "Overdragelse", next = { "opfoelgning", "planlaegning" },
       text = "Voksenhandicap overtager dit forløb. Din tovholder er den samme, til de har sagt ja." },
-    { "opfoelgning", next = { "afsluttet" },
+    { "opfoelgning", title = "Opfoelgning", next = { "afsluttet" },
       text = "Vi følger op på, om planen virker for dig." },
-    { "afsluttet", text = "Dit forløb er afsluttet." },
+    { "afsluttet", title = "Afsluttet", text = "Dit forløb er afsluttet." },
   },
   on = {
     started = function(case, ev)

@@ -2,7 +2,7 @@
 -- and one that no plugin gives.
 return workflow {
   name = "helper", version = 1, title = "Hjælper (test)",
-  phases = { { "start", text = "Vi er i gang." } },
+  phases = { { "start", title = "Start", text = "Vi er i gang." } },
   on = {
     started = function(case, ev)
       case:assign_tovholder { department = "born-familie", reason = "Forløbet er startet" }

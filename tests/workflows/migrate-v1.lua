@@ -3,9 +3,9 @@
 return workflow {
   name = "flyt", version = 1, title = "Flyt (test)",
   phases = {
-    { "afdaekning", next = { "planlaegning" }, text = "Vi undersøger, hvad du har brug for." },
-    { "planlaegning", next = { "afsluttet" }, text = "Vi lægger en plan sammen med dig." },
-    { "afsluttet", text = "Forløbet er slut." },
+    { "afdaekning", title = "Afdaekning", next = { "planlaegning" }, text = "Vi undersøger, hvad du har brug for." },
+    { "planlaegning", title = "Planlaegning", next = { "afsluttet" }, text = "Vi lægger en plan sammen med dig." },
+    { "afsluttet", title = "Afsluttet", text = "Forløbet er slut." },
   },
   on = {
     started = function(case, ev)

@@ -3,9 +3,9 @@
 return workflow {
   name = "flyt", version = 2, title = "Flyt (test), version 2",
   phases = {
-    { "afdaekning", next = { "plan" }, text = "Vi undersøger sammen med dig, hvad du har brug for." },
-    { "plan", next = { "afsluttet" }, text = "Vi lægger en plan sammen med dig." },
-    { "afsluttet", text = "Forløbet er slut." },
+    { "afdaekning", title = "Afdaekning", next = { "plan" }, text = "Vi undersøger sammen med dig, hvad du har brug for." },
+    { "plan", title = "Plan", next = { "afsluttet" }, text = "Vi lægger en plan sammen med dig." },
+    { "afsluttet", title = "Afsluttet", text = "Forløbet er slut." },
   },
   on = {
     started = function(case, ev)

@@ -2,7 +2,7 @@
 -- error, and every other case must run on.
 return workflow {
   name = "sandbox", version = 1, title = "Sandkasse (test)",
-  phases = { { "leg", text = "Vi leger." } },
+  phases = { { "leg", title = "Leg", text = "Vi leger." } },
   on = {
     started = function(case, ev)
       case:assign_tovholder { department = "born-familie", reason = "Start" }

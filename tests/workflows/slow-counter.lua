@@ -4,7 +4,7 @@ return workflow {
   name = "slow-counter", version = 1,
   title = "Langsom tæller (test)",
   phases = {
-    { "counting", text = "Vi tæller langsomt." },
+    { "counting", title = "Counting", text = "Vi tæller langsomt." },
   },
   on = {
     started = function(case, ev)

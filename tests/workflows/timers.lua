@@ -1,7 +1,7 @@
 -- Test workflow for timers: 'arm' sets a timer, 'disarm' cancels it, 'ring' counts firings.
 return workflow {
   name = "timers", version = 1, title = "Timere (test)",
-  phases = { { "venter", text = "Vi venter." } },
+  phases = { { "venter", title = "Venter", text = "Vi venter." } },
   on = {
     started = function(case, ev)
       case:assign_tovholder { staff = "anna", reason = "Start" }

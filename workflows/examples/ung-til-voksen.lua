@@ -28,22 +28,22 @@ return workflow {
   start = { age = 16, when = "funktionsnedsaettelse" },
 
   phases = {
-    { "afdaekning", next = { "planlaegning", "overdragelse" },
+    { "afdaekning", title = "Afdækning", next = { "planlaegning", "overdragelse" },
       text = "Du er fyldt 16 år, og vi er begyndt at forberede din overgang til voksenlivet "
         .. "(Barnets Lov § 122). Din tovholder i Børn og Familie er din faste kontakt. Vi "
         .. "taler med dig og dine forældre om, hvad du gerne vil, og hvad du har brug for." },
-    { "planlaegning", next = { "overdragelse" },
+    { "planlaegning", title = "Planlægning", next = { "overdragelse" },
       text = "Sammen med dig og dine forældre laver vi en plan for tiden efter, du fylder 18 "
         .. "(Barnets Lov § 123): støtte, uddannelse, job og forsørgelse, bolig og dit sociale "
         .. "liv. Planen skal være klar, så støtten kan begynde, når du er 18." },
-    { "overdragelse", next = { "opfoelgning" },
+    { "overdragelse", title = "Overdragelse", next = { "opfoelgning" },
       text = "Vi giver nu din sag videre til Voksenhandicap, som skal hjælpe dig, når du er "
         .. "fyldt 18. De får det at vide, som du og vi allerede ved, så du ikke skal fortælle "
         .. "det hele igen. Din tovholder er den samme, indtil Voksenhandicap har taget imod sagen." },
-    { "opfoelgning", next = { "afsluttet" },
+    { "opfoelgning", title = "Opfølgning", next = { "afsluttet" },
       text = "Voksenhandicap har taget imod din sag, og du har fået en ny tovholder der. Et "
         .. "halvt år efter, du er fyldt 18, spørger vi dig, om støtten hjælper dig mod dit mål." },
-    { "afsluttet",
+    { "afsluttet", title = "Afsluttet",
       text = "Forberedelsen af din overgang til voksenlivet er afsluttet. Har du spørgsmål, "
         .. "kan du altid kontakte din tovholder i Voksenhandicap." },
   },

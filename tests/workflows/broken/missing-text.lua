@@ -2,7 +2,7 @@
 return workflow {
   name = "uden-tekst", version = 1, title = "Uden tekst (test)",
   phases = {
-    { "start", text = "Vi er i gang.", next = { "slut" } },
+    { "start", title = "Start", text = "Vi er i gang.", next = { "slut" } },
     { "slut" },
   },
   on = {

@@ -2,7 +2,7 @@
 -- tovholder.
 return workflow {
   name = "uden-start", version = 1, title = "Uden start (test)",
-  phases = { { "start", text = "Vi er i gang." } },
+  phases = { { "start", title = "Start", text = "Vi er i gang." } },
   on = {
     task_done = function(case, ev)
       case:assign_tovholder { department = "born-familie", reason = "Opgaven er løst" }

@@ -3,8 +3,8 @@
 return workflow {
   name = "timer-uden-handler", version = 1, title = "Timer uden handler (test)",
   phases = {
-    { "start", text = "Vi er i gang.", next = { "slut" } },
-    { "slut", text = "Forløbet er slut." },
+    { "start", title = "Start", text = "Vi er i gang.", next = { "slut" } },
+    { "slut", title = "Slut", text = "Forløbet er slut." },
   },
   on = {
     started = function(case, ev)

@@ -2,7 +2,7 @@
 -- --departments or --db).
 return workflow {
   name = "ukendt-afdeling", version = 1, title = "Ukendt afdeling (test)",
-  phases = { { "start", text = "Vi er i gang." } },
+  phases = { { "start", title = "Start", text = "Vi er i gang." } },
   on = {
     started = function(case, ev)
       case:assign_tovholder { department = "born-familie", reason = "Start" }

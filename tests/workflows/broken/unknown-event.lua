@@ -3,9 +3,9 @@
 return workflow {
   name = "ukendt-haendelse", version = 1, title = "Ukendt hændelse (test)",
   phases = {
-    { "start", text = "Vi er i gang.", next = { "slut" } },
-    { "slut", text = "Forløbet er slut." },
-    { "glemt", text = "Denne fase kan ingen nå." },
+    { "start", title = "Start", text = "Vi er i gang.", next = { "slut" } },
+    { "slut", title = "Slut", text = "Forløbet er slut." },
+    { "glemt", title = "Glemt", text = "Denne fase kan ingen nå." },
   },
   on = {
     started = function(case, ev)

@@ -2,7 +2,7 @@
 -- (warned with --db, which reads the registry).
 return workflow {
   name = "ukendt-instrument", version = 1, title = "Ukendt instrument (test)",
-  phases = { { "start", text = "Vi er i gang." } },
+  phases = { { "start", title = "Start", text = "Vi er i gang." } },
   on = {
     started = function(case, ev)
       case:assign_tovholder { department = "born-familie", reason = "Start" }

@@ -42,7 +42,9 @@
 -- English none/light/moderate/high/complete/not assessed are accepted and stored in Danish).
 -- Goal result: opnaaet, delvist opnaaet, ikke opnaaet, ikke relevant.
 --
--- Events from outside: `afslaar` (payload: begrundelse?) — the young person declines.
+-- Events from outside: `afslaar` (payload: begrundelse?) — the young person declines;
+-- `maaling` (payload: instrument, value, kind = "baseline" or "followup", goal?) — a measure of
+-- effect a caseworker records, in any phase.
 
 -- The six themes of Barnets Lov § 123, the departments that own them, and when their
 -- contribution is due (age in years and months).
@@ -297,6 +299,53 @@ local function opgavenavn(key)
   return key
 end
 
+-- What people enter when they complete a task: the fields of ev.payload.outcome that task_done
+-- reads, by task key (the header above lists them all; the task list builds its form from
+-- these, and completing a task is checked against them). The theme tasks and the follow-ups
+-- have one key per theme and department, or per follow-up, so their declarations are made in
+-- the same loops that make the keys.
+local FFB_VALG = { { "ingen", "Ingen" }, { "let", "Let" }, { "moderat", "Moderat" },
+  { "omfattende", "Omfattende" }, { "fuldstaendigt", "Fuldstændigt" },
+  { "ikke vurderet", "Ikke vurderet" } }
+local RESULTAT_VALG = { { "opnaaet", "Opnået" }, { "delvist opnaaet", "Delvist opnået" },
+  { "ikke opnaaet", "Ikke opnået" }, { "ikke relevant", "Ikke relevant" } }
+local OPGAVER = {
+  dialogmoede = { title = "Dialogmøde med den unge og forældrene", outcome = {
+    { name = "maal", label = "Den unges mål, med den unges egne ord", type = "textarea" },
+    { name = "tema", label = "Temaet, målet hører til", type = "select", options = {
+      { "stoettebehov", "Støttebehov" }, { "uddannelse", "Uddannelse" },
+      { "beskaeftigelse", "Beskæftigelse og forsørgelse" }, { "bolig", "Bolig" },
+      { "sociale-forhold", "Sociale forhold" }, { "andet", "Andet" } } },
+    { name = "oensker", label = "Den unges og forældrenes ønsker", type = "textarea" },
+    { name = "stoettebehov", label = "Støttebehov (FFB)", type = "select",
+      instrument = "ffb-stoettebehov", options = FFB_VALG },
+    { name = "afslaar", label = "Den unge siger nej tak til forberedelsen", type = "checkbox" },
+    { name = "begrundelse", label = "Den unges begrundelse for at sige nej tak",
+      type = "textarea" },
+  } },
+  ["afgoerelse-111"] = { title = "Afgørelse efter Barnets Lov § 111", outcome = {
+    { name = "afgoerelse", label = "Afgørelse", type = "text",
+      hint = "Fx \"ungestøtte bevilget\" eller \"ikke relevant\"." } } },
+  ["afgoerelse-voksen"] = { title = "Afgørelse om støtte fra 18 år", outcome = {
+    { name = "afgoerelse", label = "Afgørelse", type = "text" } } },
+  ["afklar-overdragelse"] = { title = "Afklaring af en afvist overdragelse", outcome = {
+    { name = "supplement", label = "Det, der mangler i overdragelsen", type = "textarea" } } },
+}
+for _, t in ipairs(TEMAER) do
+  for _, afd in ipairs(t.afdelinger) do
+    OPGAVER["tema-" .. t.key .. "-" .. afd] = { title = "Bidrag: " .. t.navn, outcome = {
+      { name = "notat", label = "Afdelingens bidrag til planen", type = "textarea" } } }
+  end
+end
+for _, m in ipairs { 3, 12 } do
+  OPGAVER["opfoelgning-" .. m] = { title = ("Opfølgning efter %d måneder"):format(m), outcome = {
+    { name = "stoettebehov", label = "Støttebehov nu (FFB)", type = "select",
+      instrument = "ffb-stoettebehov", options = FFB_VALG },
+    { name = "resultat", label = "Resultat for den unges mål", type = "select",
+      instrument = "maalopfyldelse", options = RESULTAT_VALG },
+  } }
+end
+
 local FOER_18 = { "afslaaet", "nej-tak", "overdragelse" }
 local function og(list, ...)
   local r = { ... }
@@ -350,6 +399,8 @@ return workflow {
         .. "lukket sagen. Du kan altid ombestemme dig. Kontakt Børn og Familie, hvis du er under 18, "
         .. "eller Voksenhandicap, hvis du er fyldt 18. Så starter vi igen." },
   },
+
+  tasks = OPGAVER,
 
   on = {
     started = function(case, ev)
@@ -467,6 +518,13 @@ return workflow {
 
     afslaar = function(case, ev)
       if case.phase ~= "nej-tak" then afslaar(case, ev.payload.begrundelse) end
+    end,
+
+    -- A measure a caseworker records on the case (the task list's Sagen page): the registry
+    -- checks the instrument and the value, so a wrong one fails the step with the reason.
+    maaling = function(case, ev)
+      local p = ev.payload
+      case:measure { instrument = p.instrument, kind = p.kind, value = p.value, goal = p.goal }
     end,
 
     -- 17½: the case is handed over, whatever is still open, so that the decision on adult

@@ -48,13 +48,18 @@
 -- lokal = false, and then it needs ekstern_begrundelse; case.state.tilbud keeps them all.
 --
 -- What departments enter (task outcomes):
---   samtale        maal, tema, i_job_eller_uddannelse (true/false), timer, selvvurdering (1-10)
---   valg-af-trin   trin (a key of TRIN below), tilbud, lokal, ekstern_begrundelse,
---                  fravalgt = { [trin] = "hvorfor det ikke er nok" }
+--   samtale        maal, tema, i_job_eller_uddannelse (true/false or "ja"/"nej"), timer,
+--                  selvvurdering (1-10)
+--   valg-af-trin   trin (a key of TRIN below), tilbud, lokal (false: external) or ekstern = true,
+--                  ekstern_begrundelse, fravalgt = { [trin] = "hvorfor det ikke er nok" } or
+--                  fravalgt_TRIN = "hvorfor" (TRIN with _ for -, as the task list sends it)
 --   a step (TRIN)  resultat = "startet" (start "YYYY-MM-DD", timer, i = what was started) or
 --                  "ikke-nok" (hvorfor)
 --   opfoelgning-N  i_job_eller_uddannelse, timer, selvvurdering
 --   any task       takker_nej = true (begrundelse): the young person says no thanks
+-- The declarations in OPGAVER below give these fields to the task list.
+-- Events from outside: `maaling` (payload: instrument, value, kind = "baseline" or
+-- "followup", goal?) — a measure of effect a caseworker records, in any phase.
 
 -- The steps toward work, from the least intrusive. `giver` is what the young person is in when
 -- the step starts them (a praktik that works leads to an ordinary job).
@@ -102,6 +107,7 @@ local function is_date(s) return type(s) == "string" and s:match("^%d%d%d%d%-%d%
 -- "not assessed"), so a missing answer is never read as a zero.
 local function measures(case, kind, o)
   local i = o.i_job_eller_uddannelse
+  if i == "ja" then i = true elseif i == "nej" then i = false end
   local timer = tonumber(o.timer)
   if timer == nil and i == false then timer = 0 end
   local selv = tonumber(o.selvvurdering)
@@ -228,7 +234,7 @@ local function choose(case, o)
   local fravalgt = type(o.fravalgt) == "table" and o.fravalgt or {}
   local added = false
   for _, k in ipairs(TRIN_ORDEN) do
-    local why = fravalgt[k]
+    local why = fravalgt[k] or o["fravalgt_" .. k:gsub("%-", "_")]
     if nonempty(why) and TRIN[k].niveau < t.niveau then
       recs[#recs + 1] = { niveau = TRIN[k].niveau, trin = k, maade = "overvejet", hvorfor = why,
         dato = date.ymd(case.now) }
@@ -246,7 +252,7 @@ local function choose(case, o)
       .. "ikke er nok."):format(NIVEAU[t.niveau], table.concat(missing, ", ")))
     return
   end
-  local lokal = o.lokal ~= false
+  local lokal = o.lokal ~= false and o.ekstern ~= true
   if not lokal and not nonempty(o.ekstern_begrundelse) then
     case:set("afvist_valg", { trin = trin, mangler = { "begrundelse for eksternt tilbud" },
       dato = date.ymd(case.now) })
@@ -298,6 +304,12 @@ local function step_done(case, trin, o)
 end
 
 local function followup_done(case, m, o)
+  if o.i_job_eller_uddannelse == "ja" or o.i_job_eller_uddannelse == "nej" then
+    local svar = {}
+    for k, v in pairs(o) do svar[k] = v end
+    svar.i_job_eller_uddannelse = o.i_job_eller_uddannelse == "ja"
+    o = svar
+  end
   measures(case, "followup", o)
   case:set("opfoelgning_" .. m, { dato = date.ymd(case.now), i_job_eller_uddannelse =
     o.i_job_eller_uddannelse, timer = tonumber(o.timer), selvvurdering = tonumber(o.selvvurdering) })
@@ -314,6 +326,68 @@ local function followup_done(case, m, o)
     ask_choice(case, case.tovholder.department, ("Ved opfølgningen efter %d måneder er den unge "
       .. "ikke i job eller uddannelse."):format(m))
   end
+end
+
+-- What people enter when they complete a task (the fields above), by task key: the task list
+-- builds its form from these, and completing a task is checked against them. Every task takes
+-- takker_nej and begrundelse.
+local NEJ_TAK = {
+  { name = "takker_nej", label = "Den unge siger nej tak til hjælpen", type = "checkbox" },
+  { name = "begrundelse", label = "Den unges begrundelse for at sige nej tak", type = "textarea" },
+}
+local function felter(list)
+  local out = {}
+  for _, f in ipairs(list) do out[#out + 1] = f end
+  for _, f in ipairs(NEJ_TAK) do out[#out + 1] = f end
+  return out
+end
+local JA_NEJ = { { "ja", "Ja" }, { "nej", "Nej" } }
+local STATUS = {
+  { name = "i_job_eller_uddannelse", label = "Er den unge i job eller uddannelse?",
+    type = "select", instrument = "i-job-eller-uddannelse", options = JA_NEJ },
+  { name = "timer", label = "Timer om ugen i job eller uddannelse", type = "number",
+    instrument = "timer-pr-uge" },
+  { name = "selvvurdering", label = "Den unges egen vurdering (1-10)", type = "number",
+    instrument = "selvvurdering-1-10", hint = "Hvordan går det, på en skala fra 1 til 10?" },
+}
+local OPGAVER = {
+  samtale = { title = "Samtale om den unges mål", outcome = felter {
+    { name = "maal", label = "Den unges mål, med den unges egne ord", type = "textarea" },
+    { name = "tema", label = "Temaet, målet hører til", type = "select", options = {
+      { "uddannelse", "Uddannelse" }, { "beskaeftigelse", "Beskæftigelse" },
+      { "bolig", "Bolig" }, { "sociale-forhold", "Sociale forhold" }, { "andet", "Andet" } } },
+    STATUS[1], STATUS[2], STATUS[3],
+  } },
+  ["jobcenter-planlaegning"] = { title = "Planlægning efter STU", outcome = felter {} },
+  ["afklar-overdragelse"] = { title = "Afklaring af en afvist overdragelse",
+    outcome = felter {} },
+}
+local valg = {
+  { name = "trin", label = "Næste skridt", type = "select", required = true, options = {} },
+  { name = "tilbud", label = "Tilbuddet", type = "text" },
+  { name = "ekstern", label = "Tilbuddet er eksternt (ikke kommunens eget)", type = "checkbox" },
+  { name = "ekstern_begrundelse", label = "Hvorfor intet lokalt tilbud passer",
+    type = "textarea" },
+}
+for i, k in ipairs(TRIN_ORDEN) do
+  local t = TRIN[k]
+  table.insert(valg[1].options, { k, t.title })
+  if i < #TRIN_ORDEN then
+    valg[#valg + 1] = { name = "fravalgt_" .. k:gsub("%-", "_"), type = "textarea",
+      label = ("Hvorfor er %s ikke nok?"):format(t.title:match("^[^:]+"):lower()) }
+  end
+  OPGAVER[k] = { title = t.title, outcome = felter {
+    { name = "resultat", label = "Resultat", type = "select",
+      options = { { "startet", "Startet" }, { "ikke-nok", "Ikke nok" } } },
+    { name = "start", label = "Startdato", type = "date" },
+    { name = "timer", label = "Timer om ugen", type = "number", instrument = "timer-pr-uge" },
+    { name = "hvorfor", label = "Hvorfor skridtet ikke var nok", type = "textarea" },
+  } }
+end
+OPGAVER["valg-af-trin"] = { title = "Valg af næste skridt", outcome = felter(valg) }
+for _, m in ipairs(OPFOELGNING) do
+  OPGAVER["opfoelgning-" .. m] = { title = ("Opfølgning efter %d måneder"):format(m),
+    outcome = felter { STATUS[1], STATUS[2], STATUS[3] } }
 end
 
 -- The tasks the tovholder is reminded of when their deadline passes.
@@ -360,6 +434,8 @@ return workflow {
         .. "kan altid sige til, hvis du vil have hjælp igen (lov om kommunal indsats for unge "
         .. "under 25 år og lov om en aktiv beskæftigelsesindsats)." },
   },
+
+  tasks = OPGAVER,
 
   on = {
     started = function(case, ev)
@@ -440,6 +516,13 @@ return workflow {
 
     overdrag = function(case, ev)
       if not case.state.overdraget then hand_over(case) end
+    end,
+
+    -- A measure a caseworker records on the case (the task list's Sagen page): the registry
+    -- checks the instrument and the value, so a wrong one fails the step with the reason.
+    maaling = function(case, ev)
+      local p = ev.payload
+      case:measure { instrument = p.instrument, kind = p.kind, value = p.value, goal = p.goal }
     end,
 
     handover_accepted = function(case, ev)

@@ -355,10 +355,10 @@ static void read_field(lua_State *L, int idx, json_t *field, const char *context
 	if (has_instrument && !select && strcmp(type, "number") != 0)
 		lwf_error(L, "%s'instrument' belongs to a select or a number; this field is a %s",
 			  ctx, type);
-	if (select && has_options == has_instrument)
+	if (select && !has_options && !has_instrument)
 		lwf_error(L,
 			  "%sa select needs its choices: options = { \"value\", ... } or "
-			  "instrument = \"name\" (the instrument registry's values), one of them",
+			  "instrument = \"name\" (the instrument registry's values)",
 			  ctx);
 	if (has_instrument) {
 		if (!good_text(L, instrument) || !good_name(lua_tostring(L, instrument)))

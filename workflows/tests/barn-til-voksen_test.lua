@@ -328,3 +328,28 @@ test("anbragt: a § 111 decision taken on the deadline day itself is in time", f
   s:expect_no_task { key = "eskalering-111-leder", status = "any" }
   s:expect_task { key = "varsel-111", status = "cancelled" }
 end)
+
+test("a measure sent as a 'maaling' event is recorded in any phase, for a goal or none", function()
+  local s = young_person()
+  s:send("maaling", { instrument = "ffb-stoettebehov", kind = "baseline", value = "omfattende" })
+  s:expect_measure { instrument = "ffb-stoettebehov", kind = "baseline", value = "omfattende" }
+  dialogue(s)
+  s:expect_phase "afdaekning"
+  s:send("maaling", { instrument = "maalopfyldelse", kind = "followup",
+    value = "delvist opnaaet", goal = "maal-2" })
+  s:expect_measure { instrument = "maalopfyldelse", kind = "followup", value = "delvist opnaaet",
+    goal = "maal-2" }
+end)
+
+test("the form a department fills in the task list gives the handler what it reads", function()
+  local s = young_person()
+  s:advance_to "2026-03-20"
+  -- as the task list sends the declared fields: texts, a select's value, a checkbox
+  s:complete_task { key = "dialogmoede", outcome = {
+    maal = "Jeg vil bo sammen med andre unge", tema = "bolig", oensker = "Samme kontaktperson",
+    stoettebehov = "moderat" } }
+  s:expect_goal { key = "maal-1", text = "bo sammen med andre unge", theme = "bolig" }
+  s:expect_measure { instrument = "ffb-stoettebehov", kind = "baseline", value = "moderat",
+    goal = "maal-1" }
+  s:expect_phase "afdaekning"
+end)

@@ -304,3 +304,39 @@ test("with everything answered on time the case runs to its end", function()
   s:expect_closed "uafklaret"
   assert(s:today() == "2027-12-07", s:today())
 end)
+
+test("a measure sent as a 'maaling' event is recorded in any phase, for a goal or none", function()
+  local s = stu_elev()
+  s:send("maaling", { instrument = "selvvurdering-1-10", kind = "baseline", value = 6 })
+  s:expect_measure { instrument = "selvvurdering-1-10", kind = "baseline", value = 6 }
+  samtale_holdt(s)
+  s:expect_phase "afklaring"
+  s:send("maaling", { instrument = "timer-pr-uge", kind = "followup", value = 12,
+    goal = "eget-maal" })
+  s:expect_measure { instrument = "timer-pr-uge", kind = "followup", value = 12,
+    goal = "eget-maal" }
+end)
+
+test("the task list's form: ja/nej, a reason per lighter step and an external offer", function()
+  local s = stu_elev()
+  s:advance_to "2026-08-31"
+  s:complete_task { key = "samtale", outcome = { maal = "Arbejde med dyr", tema = "beskaeftigelse",
+    i_job_eller_uddannelse = "nej", timer = "0", selvvurdering = "4" } }
+  s:expect_measure { instrument = "i-job-eller-uddannelse", kind = "baseline", value = "nej" }
+  s:expect_measure { instrument = "timer-pr-uge", kind = "baseline", value = 0 }
+  s:complete_task { key = "valg-af-trin", outcome = { trin = "praktik", ekstern = true,
+    ekstern_begrundelse = "Ingen lokal praktik med dyr",
+    fravalgt_ordinaert_job = "Kan i dag ikke klare et job på almindelige vilkår" } }
+  s:expect_task { department = "jobcenter", key = "praktik" }
+  local tilbud = state_list(s, "tilbud")
+  assert(#tilbud == 1 and tilbud[1].lokal == false, "an external offer")
+  local recs = state_list(s, "overvejelser")
+  assert(#recs == 1 and recs[1].trin == "ordinaert-job", "the reason for the lighter step")
+  s:complete_task { key = "praktik", outcome = { resultat = "startet", start = "2026-09-07",
+    timer = "15" } }
+  s:advance_to "2026-12-07"
+  s:complete_task { key = "opfoelgning-3", outcome = { i_job_eller_uddannelse = "ja",
+    timer = "15", selvvurdering = "7" } }
+  s:expect_measure { instrument = "i-job-eller-uddannelse", kind = "followup", value = "ja" }
+  s:expect_no_task { key = "valg-af-trin", status = "open" }
+end)

@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "cli/tools.h"
 #include "core/check.h"
+#include "lua/workflow.h"
 
 static int usage(void)
 {
@@ -55,6 +56,42 @@ static int check_instruments(const char *path, const char *source, size_t len,
 	counts->warnings += check.warnings;
 	core_check_clear(&check);
 	return rc;
+}
+
+/* Errors for outcome fields (tasks = { KEY = { outcome = { { instrument = ... } } } }) whose
+ * instrument the registry lacks: deploying such a workflow is refused. Counted in COUNTS. */
+static void check_outcome_instruments(const struct cfg *cfg, const char *path, const char *source,
+				      size_t len, const char *const *instruments,
+				      struct cli_check_counts *counts)
+{
+	char err[512];
+	struct lwf_budget budget = {.memory_bytes = (size_t)cfg->engine_lua_memory_mib << 20,
+				    .instructions = (int64_t)cfg->engine_lua_instructions * 1000};
+	struct lwf_workflow *wf = lwf_load(path, source, len, &budget, err, sizeof err);
+	if (wf == NULL)
+		return;
+	const struct lwf_def *def = lwf_def(wf);
+	const char *key;
+	json_t *task;
+	json_object_foreach (def->tasks, key, task) {
+		size_t i;
+		json_t *field;
+		json_array_foreach (json_object_get(task, "outcome"), i, field) {
+			const char *name = json_string_value(json_object_get(field, "instrument"));
+			bool known = name == NULL;
+			for (size_t k = 0; !known && instruments[k]; k++)
+				known = strcmp(instruments[k], name) == 0;
+			if (known)
+				continue;
+			printf("%s:%d:1: task '%s', field '%s': unknown instrument '%s': the "
+			       "instrument registry has no such instrument, so deploying is "
+			       "refused\n",
+			       path, def->line, key,
+			       json_string_value(json_object_get(field, "name")), name);
+			counts->errors++;
+		}
+	}
+	lwf_free(wf);
 }
 
 static int exec_check(const struct cfg *cfg, int argc, char **argv)
@@ -125,6 +162,9 @@ static int exec_check(const struct cfg *cfg, int argc, char **argv)
 		    check_instruments(files[i], source, len, (const char *const *)instruments,
 				      &counts) != 0)
 			checked = -1;
+		if (checked == 0 && instruments)
+			check_outcome_instruments(cfg, files[i], source, len,
+						  (const char *const *)instruments, &counts);
 		free(source);
 		if (checked != 0) {
 			rc = 1;

@@ -50,6 +50,9 @@ check_is 0 "unknown-instrument.lua: ok" unknown-instrument.lua
 check_is 0 "unknown-instrument.lua:9:35: warning: case:measure: the instrument registry has no 'ffb-stotebehov' (did you mean 'ffb-stoettebehov'?); the step would fail
 unknown-instrument.lua:10:35: warning: case:measure: the instrument registry has no 'trivsel' (instruments: ffb-stoettebehov, i-job-eller-uddannelse, maalopfyldelse, selvvurdering-1-10, timer-pr-uge); the step would fail
 unknown-instrument.lua: ok, 2 warnings" unknown-instrument.lua --db
+step "instruments: with --db, an outcome field on an instrument the registry lacks is an error"
+check_is 0 "unknown-outcome-instrument.lua: ok" unknown-outcome-instrument.lua
+check_is 1 "unknown-outcome-instrument.lua:3:1: task 'samtale', field 'niveau': unknown instrument 'ffb-stotebehov': the instrument registry has no such instrument, so deploying is refused" unknown-outcome-instrument.lua --db
 for f in "$OVERGANG_SRC"/workflows/*.lua "$OVERGANG_SRC"/workflows/examples/ung-til-voksen.lua; do
   out=$("$OVERGANG" check --db "$f" 2>&1) || true
   case "$out" in *"instrument registry"*) fail "$f records an instrument the registry lacks: $out" ;; esac

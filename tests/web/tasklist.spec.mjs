@@ -54,6 +54,46 @@ test('mine opgaver: the tovholder completes a task and sees it gone', async ({pa
   await expect(queue.getByRole('button', {name: label})).toHaveCount(0);
 });
 
+test('mine opgaver: phases by their titles, people and departments by name, the outcome form from the workflow', async ({page, request}) => {
+  await signIn(page, 'tovholder');
+  const auth = {Authorization: `Bearer ${token('tovholder')}`};
+  const me = await (await request.get('/v1/me', {headers: auth})).json();
+  const items = (await (await request.get('/v1/me/queue?limit=200', {headers: auth})).json()).items;
+  const queue = page.getByRole('table', {name: 'Mine opgaver, de overskredne først'});
+  await expect(queue.getByRole('row').nth(1)).toBeVisible();
+  const text = await queue.textContent();
+  // the phase as the workflow titles it, never its key where the two differ
+  const titled = items.find(i => i.case.phase_title !== i.case.phase);
+  expect(titled, 'a phase whose title differs from its key').toBeTruthy();
+  expect(text).toContain(titled.case.phase_title);
+  // a task waiting in a department or with a colleague: by name
+  const waiting = items.find(i => i.assignee !== me.staff);
+  expect(waiting, 'a task not assigned to the tovholder').toBeTruthy();
+  expect(text).toContain(waiting.assignee ? `Tildelt ${waiting.assignee_name}` : `Venter i ${waiting.department_name}`);
+  // the outcome form is the task's declared fields: a caseworker takes such a task of the
+  // department (through the API) and opens it under Mine opgaver
+  const wauth = {Authorization: `Bearer ${token('worker')}`};
+  const dept = (await (await request.get('/v1/me', {headers: wauth})).json()).departments[0].id;
+  const inbox = (await (await request.get(`/v1/departments/${dept}/inbox?limit=200`, {headers: wauth})).json()).items;
+  const task = inbox.find(i => i.kind === 'task' && i.status === 'open' && !i.assignee &&
+    i.outcome_fields.some(f => f.type === 'select'));
+  expect(task, 'an open task of the department that takes an outcome').toBeTruthy();
+  const claimed = await request.post(`/v1/tasks/${task.id}/claim`, {headers: {...wauth, 'If-Match': task.etag}});
+  expect(claimed.status()).toBe(200);
+  await page.getByRole('button', {name: 'Log af'}).click();
+  await signIn(page, 'worker');
+  await queue.getByRole('button', {name: `Afslut: ${task.title} (${task.citizen.name})`}).click();
+  const form = page.getByRole('form', {name: `Afslut: ${task.title}`});
+  await expect(form).toBeVisible();
+  for (const f of task.outcome_fields) {
+    await expect(form.getByLabel(f.label, {exact: false}).first()).toBeVisible();
+  }
+  const select = task.outcome_fields.find(f => f.type === 'select');
+  await expect(form.getByLabel(select.label, {exact: false}).first().locator('option'))
+    .toHaveCount(select.options.length + 1);
+  await expectAccessible(page, 'Afslut opgave med felter');
+});
+
 test('afdelingens indbakke: a task someone else took meanwhile says so and offers to reload', async ({page, request}) => {
   await signIn(page, 'worker');
   await page.goto('/indbakke');
@@ -153,6 +193,6 @@ test('afdelingens indbakke: a handover is rejected with a reason, another accept
   await expect(async () => {
     await page.goto(caseUrl);
     await expect(page.getByRole('heading', {name: citizen, level: 1})).toBeVisible();
-    await expect(page.locator('.og-facts')).toContainText('(voksenhandicap)', {timeout: 500});
+    await expect(page.locator('.og-facts')).toContainText('(Voksenhandicap)', {timeout: 500});
   }).toPass({timeout: 15000});
 });

@@ -1,25 +1,41 @@
-// Completing a task: its outcome fields and a note, sent with the ETag the list showed
+// Completing a task: the outcome fields its workflow declares (outcome_fields) and a note, sent with the ETag the list showed
 // (If-Match). A conflict (someone else changed or completed it) says so and offers to reload.
 import {post, explain} from './api.js';
 import {h, field, alert} from './dom.js';
-import {outcomeFields} from './outcomes.js';
 
 function control(f, id) {
-  if (f.type === 'textarea') return h('textarea', {class: 'form-input', id, name: f.name, rows: 3});
+  const common = {id, name: f.name};
+  if (f.required) common['aria-required'] = 'true';
+  if (f.type === 'textarea') return h('textarea', {class: 'form-input', rows: 3, ...common});
   if (f.type === 'select') {
-    return h('select', {class: 'form-select', id, name: f.name},
-      f.options.map(([value, label]) => h('option', {value}, label)));
+    return h('select', {class: 'form-select', ...common},
+      [h('option', {value: ''}, 'Vælg'), ...(f.options || []).map(o => h('option', {value: o.value}, o.label))]);
   }
   if (f.type === 'checkbox') {
-    return h('input', {type: 'checkbox', class: 'form-checkbox', id, name: f.name});
+    return h('input', {type: 'checkbox', class: 'form-checkbox', ...common});
   }
-  return h('input', {type: 'text', class: 'form-input', id, name: f.name});
+  if (f.type === 'number') {
+    const attrs = {type: 'number', class: 'form-input input-width-xs', inputmode: 'decimal', step: 'any', ...common};
+    if (f.min !== undefined) attrs.min = String(f.min);
+    if (f.max !== undefined) attrs.max = String(f.max);
+    return h('input', attrs);
+  }
+  if (f.type === 'date') return h('input', {type: 'date', class: 'form-input', ...common});
+  return h('input', {type: 'text', class: 'form-input', ...common});
 }
 
-// TASK: an item of the queue or inbox ({id, key, title, etag, citizen}). onDone(message) after
+function value(f, c) {
+  if (f.type === 'checkbox') return c.checked ? true : undefined;
+  const v = c.value.trim();
+  if (!v) return undefined;
+  return f.type === 'number' && Number.isFinite(Number(v)) ? Number(v) : v;
+}
+
+// TASK: an item of the queue or inbox ({id, key, title, etag, citizen, outcome_fields}: the
+// fields the case's workflow declares for the task's key). onDone(message) after
 // the API took it; onReload() when the person asks to reload after a conflict; onCancel().
 export function completeForm(task, {onDone, onReload, onCancel}) {
-  const fields = outcomeFields(task.key);
+  const fields = task.outcome_fields || [];
   const message = h('div', {'aria-live': 'polite'});
   const controls = [];
   const groups = fields.map(f => {
@@ -29,7 +45,7 @@ export function completeForm(task, {onDone, onReload, onCancel}) {
     if (f.type === 'checkbox') {
       return h('div', {class: 'form-group'}, c, h('label', {for: id}, f.label));
     }
-    return field(f.label, c, f.hint);
+    return field(f.required ? `${f.label} (skal udfyldes)` : f.label, c, f.hint);
   });
   const note = h('textarea', {class: 'form-input', id: `notat-${task.id}`, rows: 3});
   const submit = h('button', {type: 'submit', class: 'button button-primary'}, 'Afslut opgaven');
@@ -48,11 +64,16 @@ export function completeForm(task, {onDone, onReload, onCancel}) {
     e.preventDefault();
     const outcome = {};
     for (const [f, c] of controls) {
-      if (f.type === 'checkbox') {
-        if (c.checked) outcome[f.name] = true;
-      } else if (c.value.trim()) {
-        outcome[f.name] = c.value.trim();
-      }
+      const v = value(f, c);
+      if (v !== undefined) outcome[f.name] = v;
+    }
+    const missing = controls.find(([f]) => f.required && outcome[f.name] === undefined);
+    if (missing) {
+      message.replaceChildren(alert('error', 'Opgaven blev ikke afsluttet',
+        `Udfyld "${missing[0].label}", før du afslutter opgaven.`));
+      missing[1].setAttribute('aria-invalid', 'true');
+      missing[1].focus();
+      return;
     }
     const body = {outcome};
     if (note.value.trim()) body.note = note.value.trim();

@@ -1,4 +1,5 @@
-// Dates, phases and statuses in Danish, as the field says them.
+// Dates, phases and statuses in Danish, as the field says them. Phase titles come from the
+// workflows, through the API.
 
 const dateFmt = new Intl.DateTimeFormat('da-DK', {day: 'numeric', month: 'long', year: 'numeric',
   timeZone: 'Europe/Copenhagen'});
@@ -13,19 +14,16 @@ export function dateTime(iso) {
   return iso ? timeFmt.format(new Date(iso)) : '–';
 }
 
-// The workflows name their phases with ASCII keys (afdaekning, afgoerelse, ...); shown with
-// the Danish letters. The API gives no title for a phase yet.
-const PHASES = {
-  dialog: 'Dialog', afdaekning: 'Afdækning', planlaegning: 'Planlægning',
-  overdragelse: 'Overdragelse', afgoerelse: 'Afgørelse', opfoelgning: 'Opfølgning',
-  'nej-tak': 'Nej tak', afsluttet: 'Afsluttet', afslaaet: 'Afslået', afklaring: 'Afklaring',
-  skridt: 'Skridt', fravalgt: 'Fravalgt', jobcenter: 'Jobcenter',
-};
+// A phase as the workflow titles it (phase_title from the API); its name when there is none.
+export function phase(title, name) {
+  return title || name || '–';
+}
 
-export function phase(key) {
+// A key a workflow uses that has no title of its own (a timer's event, a goal's theme):
+// "frist_111" → "Frist 111".
+export function words(key) {
   if (!key) return '–';
-  if (PHASES[key]) return PHASES[key];
-  const s = key.replace(/-/g, ' ');
+  const s = key.replace(/[-_]/g, ' ');
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 

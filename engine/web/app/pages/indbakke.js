@@ -84,7 +84,7 @@ export function indbakkePage({me}) {
         item, undefined, `${who} er nu din. Du finder den under Mine opgaver.`));
       return claim;
     }
-    return item.assignee ? `Taget af ${item.assignee}` : fmt.status(item.status);
+    return item.assignee ? `Taget af ${item.assignee_name || item.assignee}` : fmt.status(item.status);
   }
 
   function show() {
@@ -95,9 +95,9 @@ export function indbakkePage({me}) {
       columns: [
         {title: 'Frist', cell: dueCell},
         {title: 'Hvad', cell: i => h('span', {}, i.title, h('br'),
-          h('span', {class: 'og-kind'}, `${fmt.kind(i.kind)} fra ${i.from_department || 'ukendt'}`))},
+          h('span', {class: 'og-kind'}, `${fmt.kind(i.kind)} fra ${i.from_department_name || i.from_department || 'ukendt'}`))},
         {title: 'Borger', cell: i => caseLink(i.case, i.citizen)},
-        {title: 'Fase', cell: i => fmt.phase(i.case.phase)},
+        {title: 'Fase', cell: i => fmt.phase(i.case.phase_title, i.case.phase)},
         {title: 'Handling', cell: actions},
       ],
     });

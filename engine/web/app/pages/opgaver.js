@@ -53,7 +53,7 @@ export function opgaverPage({me}) {
       {title: 'Opgave', cell: t => h('span', {}, t.title,
         t.kind === 'handover' ? h('span', {class: 'og-kind'}, ' (overdragelse)') : null)},
       {title: 'Borger', cell: t => caseLink(t.case, t.citizen)},
-      {title: 'Fase', cell: t => fmt.phase(t.case.phase)},
+      {title: 'Fase', cell: t => fmt.phase(t.case.phase_title, t.case.phase)},
       {title: 'Handling', cell: t => {
         if (t.kind === 'task' && t.assignee === me.staff) {
           const b = h('button', {type: 'button', class: 'button button-secondary',
@@ -61,7 +61,8 @@ export function opgaverPage({me}) {
           b.addEventListener('click', () => openComplete(t, b));
           return b;
         }
-        return t.assignee ? `Tildelt ${t.assignee}` : `Venter i ${t.department}`;
+        return t.assignee ? `Tildelt ${t.assignee_name || t.assignee}`
+          : `Venter i ${t.department_name || t.department}`;
       }},
     ],
   });
@@ -73,7 +74,7 @@ export function opgaverPage({me}) {
     columns: [
       {title: 'Borger', cell: c => caseLink(c, c.citizen)},
       {title: 'Forløb', cell: c => fmt.workflow(c.workflow.name)},
-      {title: 'Fase', cell: c => fmt.phase(c.phase)},
+      {title: 'Fase', cell: c => fmt.phase(c.phase_title, c.phase)},
       {title: 'Næste frist', cell: c => c.next_deadline
         ? h('span', {}, dueCell(c.next_deadline), h('br'), c.next_deadline.title)
         : 'Ingen'},

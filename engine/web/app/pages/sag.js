@@ -16,7 +16,7 @@ const EVENTS = {
 
 function eventText(e) {
   if (EVENTS[e.type]) return EVENTS[e.type];
-  if (e.source === 'timer') return `Tidspunkt nået: ${fmt.phase(e.type).toLowerCase()}`;
+  if (e.source === 'timer') return `Tidspunkt nået: ${fmt.words(e.type).toLowerCase()}`;
   return `Hændelse: ${e.type}`;
 }
 
@@ -37,7 +37,8 @@ function history(c) {
   }
   for (const th of c.tovholder_history) {
     rows.push({at: th.at,
-      what: `Tovholder: ${th.from ? `${th.from} → ` : ''}${th.to} (${th.department}). ${th.reason || ''}`});
+      what: `Tovholder: ${th.from ? `${th.from_name || th.from} → ` : ''}${th.to_name || th.to} ` +
+        `(${th.department_name || th.department}). ${th.reason || ''}`});
   }
   for (const g of c.goals) rows.push({at: g.created_at, what: `Mål skrevet: "${g.text}"`});
   for (const m of c.measures) {
@@ -51,7 +52,7 @@ function history(c) {
 function phases(c) {
   return h('ol', {class: 'og-phases'}, c.plan.map(p =>
     h('li', {class: p.current ? 'og-current' : null, 'aria-current': p.current ? 'step' : null},
-      h('strong', {}, fmt.phase(p.phase)), p.current ? ' – sagen er her nu' : '')));
+      h('strong', {}, fmt.phase(p.title, p.phase)), p.current ? ' – sagen er her nu' : '')));
 }
 
 async function downloadPlan(id, button, status) {
@@ -82,16 +83,16 @@ function view(c) {
   const tasks = table('Opgaver og overdragelser', [
     {title: 'Frist', cell: t => fmt.date(t.due_at)},
     {title: 'Hvad', cell: t => h('span', {}, t.title, h('br'), h('span', {class: 'og-kind'}, fmt.kind(t.kind)))},
-    {title: 'Afdeling', cell: t => t.department},
+    {title: 'Afdeling', cell: t => t.department_name || t.department},
     {title: 'Status', cell: t => fmt.status(t.status)},
-    {title: 'Tildelt', cell: t => t.assignee || '–'},
+    {title: 'Tildelt', cell: t => t.assignee_name || t.assignee || '–'},
   ], [...c.tasks].sort((a, b) => (a.closed_at ? 1 : 0) - (b.closed_at ? 1 : 0) ||
     new Date(a.due_at || 0) - new Date(b.due_at || 0)));
 
   const goals = c.goals.length
     ? h('ul', {}, c.goals.map(g => {
       const ms = c.measures.filter(m => m.goal === g.key);
-      return h('li', {}, h('q', {}, g.text), ` (${fmt.phase(g.theme)})`,
+      return h('li', {}, h('q', {}, g.text), ` (${fmt.words(g.theme)})`,
         ms.length ? h('ul', {}, ms.map(m => h('li', {},
           `${fmt.date(m.measured_at)}: ${m.kind === 'baseline' ? 'udgangspunkt' : 'opfølgning'} ` +
           `${m.instrument}: ${m.value}`))) : null);
@@ -108,9 +109,9 @@ function view(c) {
     h('h1', {}, c.citizen.name),
     h('dl', {class: 'og-facts'},
       h('dt', {}, 'Tovholder'), h('dd', {}, c.tovholder
-        ? `${c.tovholder.name} (${c.tovholder.department})` : 'Ingen'),
+        ? `${c.tovholder.name} (${c.tovholder.department_name || c.tovholder.department})` : 'Ingen'),
       h('dt', {}, 'Forløb'), h('dd', {}, `${c.workflow.title} (version ${c.workflow.version})`),
-      h('dt', {}, 'Fase'), h('dd', {}, fmt.phase(c.phase)),
+      h('dt', {}, 'Fase'), h('dd', {}, fmt.phase(c.phase_title, c.phase)),
       h('dt', {}, 'Status'), h('dd', {}, fmt.status(c.status) + (c.outcome ? ` (${c.outcome})` : '')),
       h('dt', {}, 'Født'), h('dd', {}, fmt.date(c.citizen.birth_date)),
       h('dt', {}, 'Startet'), h('dd', {}, fmt.date(c.started_at))),

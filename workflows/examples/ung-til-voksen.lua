@@ -48,6 +48,24 @@ return workflow {
         .. "kan du altid kontakte din tovholder i Voksenhandicap." },
   },
 
+  -- What people enter when they complete a task: the outcome the handlers below read.
+  tasks = {
+    samtale = { title = "Samtale med den unge og forældrene", outcome = {
+      { name = "maal", label = "Den unges mål, med den unges egne ord", type = "textarea",
+        required = true },
+      { name = "stoettebehov", label = "Støttebehov (FFB)", type = "select",
+        instrument = "ffb-stoettebehov" },
+    } },
+    ppr = { title = "Udtalelse om skole og uddannelse", outcome = {
+      { name = "anbefaling", label = "PPR anbefaler", type = "select",
+        options = { "STU", { "ordinaer", "Ordinær uddannelse" }, { "ingen", "Ingen anbefaling" } } },
+    } },
+    opfoelgning = { title = "Opfølgning efter 18 år", outcome = {
+      { name = "stoettebehov", label = "Støttebehov nu (FFB)", type = "select",
+        instrument = "ffb-stoettebehov" },
+    } },
+  },
+
   on = {
     started = function(case, ev)
       case:assign_tovholder { department = "born-familie",

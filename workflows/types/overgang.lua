@@ -6,8 +6,22 @@
 
 ---@class overgang.Phase
 ---@field [1] string the phase's name, one word
+---@field title? string the phase's name as people read it ("Afdækning"); overgang check warns without it
 ---@field text string what the citizen reads while the case is in this phase
 ---@field next? string[] the phases this one may move to; none: a final phase
+
+---@class overgang.OutcomeField
+---@field name string what the handler reads as ev.payload.outcome.NAME: a-z, 0-9 and _
+---@field label string what the person reads beside the field
+---@field type "text"|"textarea"|"select"|"checkbox"|"number"|"date"
+---@field options? (string|string[])[] a select's values: "value" or { "value", "Label" }
+---@field instrument? string a select's values or a number's limits from this instrument of the registry
+---@field required? boolean completing the task without it is refused
+---@field hint? string help shown beside the field
+
+---@class overgang.TaskSpec
+---@field title? string what the task is, as people read it
+---@field outcome? overgang.OutcomeField[] what people enter when they complete it
 
 ---@class overgang.StartByAge
 ---@field age integer 0..120: the sweep starts a case when the citizen reaches this age
@@ -24,6 +38,7 @@
 ---@field title string
 ---@field start? "manual"|overgang.StartByAge|overgang.StartByEvent default "manual"
 ---@field phases overgang.Phase[] the first is where a case starts
+---@field tasks? table<string, overgang.TaskSpec> per task key: what people enter when they complete it
 ---@field on? table<string, overgang.Handler> a handler per event type
 
 ---Checks a workflow definition and returns it. Unknown keys are errors.

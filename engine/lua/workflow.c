@@ -330,8 +330,8 @@ static void read_field(lua_State *L, int idx, json_t *field, const char *context
 			context);
 	const char *name = lua_tostring(L, -1);
 	set_new(L, field, "name", json_string(name));
-	char ctx[192];
-	snprintf(ctx, sizeof ctx, "%sfield '%.40s': ", context, name);
+	char ctx[256];
+	snprintf(ctx, sizeof ctx, "%.160sfield '%.40s': ", context, name);
 	rawfield(L, idx, "label");
 	if (!good_text(L, -1))
 		lwf_error(L, "%s'label' is required: what the person reads beside the field", ctx);
@@ -460,8 +460,8 @@ static void read_tasks(lua_State *L, struct lwf_def *def)
 				  "\"maal\", label = \"...\", type = \"text\" }, ... }",
 				  context);
 		for (lua_Integer f = 1; f <= nf; f++) {
-			char ctx[160];
-			snprintf(ctx, sizeof ctx, "%soutcome[%lld]: ", context, (long long)f);
+			char ctx[192];
+			snprintf(ctx, sizeof ctx, "%.128soutcome[%lld]: ", context, (long long)f);
 			if (lua_rawgeti(L, o, f) != LUA_TTABLE)
 				lwf_error(L,
 					  "%smust be a table: { name = \"...\", label = \"...\", "

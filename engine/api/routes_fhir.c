@@ -19,9 +19,10 @@ static int prepare_fhir(json_t *r, const struct cfg *cfg, struct api_body_error 
 		json_pack("{s:s?,s:b}", "municipality_organisation", org && org[0] ? org : NULL,
 			  "cpr_identifier", cfg->fhir_cpr_identifier);
 	if (fhir == NULL || json_object_set_new(r, "fhir", fhir) != 0) {
-		err->status = 503;
+		err->status = 500;
 		err->type = "internal";
-		snprintf(err->detail, sizeof err->detail, "Out of memory; try again shortly.");
+		snprintf(err->detail, sizeof err->detail,
+			 "Something went wrong on our side; try again shortly.");
 		return -1;
 	}
 	return 0;

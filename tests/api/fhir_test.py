@@ -470,6 +470,41 @@ def without_the_settings():
         assert CPR not in log.read(), "the CPR number in the second daemon's log"
 
 
+FHIR_LUA = """
+return workflow {
+  name = "fhir-test", version = 1, title = "Mål til KL-indberetningen (test)",
+  phases = { { "start", text = "Vi er begyndt." } },
+  on = {
+    started = function(case, ev)
+      case:assign_tovholder { staff = "mette", reason = "Forløbet er startet" }
+      case:goal { key = "bo", text = "Jeg vil bo for mig selv", theme = "sociale-forhold",
+        maaltype = "fastholde", forventet_niveau = "moderat", ffb_tema = "Varetage bolig" }
+      case:measure { instrument = "ffb-stoettebehov", kind = "baseline", value = "omfattende",
+        goal = "bo" }
+    end,
+  },
+}
+"""
+
+
+def goals_from_a_workflow():
+    """a workflow's case:goal with the FFB words reaches the report: the goal type and the
+    expected level as targets, the FFB sub-theme as the Condition's code"""
+    expect(call("POST", "/v1/workflows", "admin/administrator", body={"source": FHIR_LUA, "file": "fhir-test.lua"}), 201)
+    r = expect(call("POST", "/v1/cases", "jonas/worker", body={"citizen": 1, "workflow": "fhir-test"}), 201)
+    case = r.body["id"]
+    wait_drained()
+    b = expect(export(case=case, query=KL_REPORT), 200).body
+    check_claims(b, "from a workflow")
+    [goal] = by_type(b, "Goal")
+    codes = {values(t, "measure.coding.code")[0]: values(t, "detailCodeableConcept.coding.code") for t in goal["target"]}
+    assert codes == {"90c48f03-f194-4b2f-ad7d-6cba1069ae48": [CODES["KLChangeValueCodesFFB"]["map"]["fastholde"]],
+                     "66959f77-6e2a-4574-8423-3ff097f8b9fa": [FFB["map"]["moderat"]]}, goal
+    cond = resolve(b, goal["addresses"][0])
+    assert values(cond, "code.coding.code") == [CONDITION_CODES["ad"]["Varetage bolig"]], cond
+    assert coding_has(cond["severity"], ffb("omfattende")), cond
+
+
 def documented():
     """the OpenAPI document describes the route, its roles, its statuses and its parameter"""
     op = openapi()["paths"]["/v1/cases/{id}/fhir"]["get"]
@@ -483,4 +518,4 @@ def documented():
 
 main([setup, strict_report, no_free_text_in_the_report, the_citizen, goals_and_conditions, the_plan,
       follow_ups, default_export, stable_ids, no_name_or_birth_date, bad_purpose, a_case_without_goals,
-      not_seen_and_refused, access_log, without_the_settings, documented])
+      not_seen_and_refused, access_log, without_the_settings, goals_from_a_workflow, documented])

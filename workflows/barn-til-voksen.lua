@@ -73,6 +73,22 @@ local FFB = {
   complete = "fuldstændigt", ["not assessed"] = "ikke vurderet",
 }
 
+-- The FFB goal types as case:goal takes them, from the words a caseworker may write.
+local MAALTYPE = {
+  fastholde = "fastholde", udvikle = "udvikle", ["begraense-tab"] = "begraense-tab",
+  ["begrænse tab"] = "begraense-tab", ["begraense tab"] = "begraense-tab",
+}
+
+-- The FFB sub-themes case:goal knows (the § 123 themes lead to these).
+local FFB_TEMA = {}
+for _, t in ipairs { "Varetage uddannelse", "Varetage beskæftigelse", "Varetage økonomi",
+  "Varetage bolig", "Deltage i sociale fællesskaber og fritidsaktiviteter",
+  "Varetage relationer til netværk", "Indgå i samspil og kontakt", "Varetage egen sundhed",
+  "Uddannelse og job", "Boligsituation", "Økonomisk situation", "Familiesituation",
+  "Fysisk helbred" } do
+  FFB_TEMA[t] = true
+end
+
 local MAANEDER = { "januar", "februar", "marts", "april", "maj", "juni", "juli", "august",
   "september", "oktober", "november", "december" }
 
@@ -217,17 +233,29 @@ end
 -- The dialogue meeting is done: goals, wishes, baseline, and the themes that are needed.
 local function dialog_holdt(case, o)
   if o.afslaar then return afslaar(case, o.begrundelse) end
+  -- Per goal also the FFB goal type (maaltype: fastholde, udvikle, begraense-tab), the FFB
+  -- level expected when it is reached (forventet_niveau) and the FFB sub-theme (ffb_tema, such
+  -- as "Varetage uddannelse"), for the report to KL. No default goal type: whether a young
+  -- person with a lasting reduced function is to develop, keep or limit the loss of a function
+  -- is the meeting's assessment (§ 123), not the workflow's. A word case:goal does not know is
+  -- left out rather than stopping the case.
   local maal = {}
   if type(o.maal) == "string" then
-    maal[1] = { tekst = o.maal, tema = o.tema }
+    maal[1] = { tekst = o.maal, tema = o.tema, maaltype = o.maaltype,
+      forventet_niveau = o.forventet_niveau, ffb_tema = o.ffb_tema }
   elseif type(o.maal) == "table" then
-    for _, g in ipairs(o.maal) do maal[#maal + 1] = { tekst = g.tekst, tema = g.tema } end
+    for _, g in ipairs(o.maal) do
+      maal[#maal + 1] = { tekst = g.tekst, tema = g.tema, maaltype = g.maaltype,
+        forventet_niveau = g.forventet_niveau, ffb_tema = g.ffb_tema }
+    end
   end
   local niveau = ffb(o.stoettebehov)
   for i, g in ipairs(maal) do
     g.key = "maal-" .. i
     g.tema = TEMA[g.tema] and g.tema or "andet"
-    case:goal { key = g.key, text = g.tekst, theme = g.tema }
+    case:goal { key = g.key, text = g.tekst, theme = g.tema, maaltype = MAALTYPE[g.maaltype],
+      forventet_niveau = g.forventet_niveau and FFB[tostring(g.forventet_niveau):lower()],
+      ffb_tema = FFB_TEMA[g.ffb_tema] and g.ffb_tema or nil }
     case:measure { instrument = "ffb-stoettebehov", kind = "baseline", value = niveau, goal = g.key }
   end
   if #maal == 0 then

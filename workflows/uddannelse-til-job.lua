@@ -101,6 +101,24 @@ local MAAL = "eget-maal"
 
 local function nonempty(s) return type(s) == "string" and s:match("%S") ~= nil end
 
+-- For the report to KL (FFB): the goal types, the levels and the sub-themes case:goal takes.
+local MAALTYPE = {
+  fastholde = "fastholde", udvikle = "udvikle", ["begraense-tab"] = "begraense-tab",
+  ["begrænse tab"] = "begraense-tab", ["begraense tab"] = "begraense-tab",
+}
+local FFB_NIVEAU = {}
+for _, w in ipairs { "ingen", "let", "moderat", "omfattende", "fuldstændigt", "fuldstaendigt" } do
+  FFB_NIVEAU[w] = w
+end
+local FFB_TEMA = {}
+for _, t in ipairs { "Varetage uddannelse", "Varetage beskæftigelse", "Varetage økonomi",
+  "Varetage bolig", "Deltage i sociale fællesskaber og fritidsaktiviteter",
+  "Varetage relationer til netværk", "Indgå i samspil og kontakt", "Varetage egen sundhed",
+  "Uddannelse og job", "Boligsituation", "Økonomisk situation", "Familiesituation",
+  "Fysisk helbred" } do
+  FFB_TEMA[t] = true
+end
+
 local function is_date(s) return type(s) == "string" and s:match("^%d%d%d%d%-%d%d%-%d%d$") ~= nil end
 
 -- "ja"/"nej", a number of hours, a self-rating 1-10; "ikke oplyst" when not entered (as FFB's
@@ -312,7 +330,8 @@ local function followup_done(case, m, o)
   end
   measures(case, "followup", o)
   case:set("opfoelgning_" .. m, { dato = date.ymd(case.now), i_job_eller_uddannelse =
-    o.i_job_eller_uddannelse, timer = tonumber(o.timer), selvvurdering = tonumber(o.selvvurdering) })
+    o.i_job_eller_uddannelse, timer = tonumber(o.timer), selvvurdering = tonumber(o.selvvurdering),
+    fortsaet = type(o.fortsaet) == "boolean" and o.fortsaet or nil })
   if m == OPFOELGNING[#OPFOELGNING] then
     local outcome = "uafklaret"
     if o.i_job_eller_uddannelse == true then
@@ -484,8 +503,15 @@ return workflow {
       if key == "samtale" then
         local maal = nonempty(o.maal) and o.maal or "Målet er ikke skrevet ned endnu"
         case:set("maal", maal)
+        -- The goal type is "udvikle" unless the conversation says otherwise: the way from
+        -- education toward work is to develop the young person's ability to hold a job or an
+        -- education (lov om en aktiv beskæftigelsesindsats; lov om kommunal indsats for unge
+        -- under 25 år). forventet_niveau (an FFB level) and ffb_tema (an FFB sub-theme such as
+        -- "Varetage beskæftigelse") as given; a word case:goal does not know is left out.
         case:goal { key = MAAL, theme = nonempty(o.tema) and o.tema or "beskaeftigelse",
-          text = maal }
+          text = maal, maaltype = MAALTYPE[o.maaltype] or "udvikle",
+          forventet_niveau = FFB_NIVEAU[o.forventet_niveau],
+          ffb_tema = FFB_TEMA[o.ffb_tema] and o.ffb_tema or nil }
         measures(case, "baseline", o)
         ask_choice(case, case.tovholder.department, "Samtalen er holdt.")
       elseif key == "jobcenter-planlaegning" then

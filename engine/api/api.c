@@ -96,6 +96,7 @@ static const struct {
 	{"case-closed", "Case closed"},
 	{"reserved-event-type", "Event type kept for the engine"},
 	{"cpr-unavailable", "CPR lookup not set up"},
+	{"kl-report-unavailable", "KL report not set up"},
 	{"database-unavailable", "Database unavailable"},
 	{"timeout", "Timed out"},
 	{"internal", "Internal error"},
@@ -547,10 +548,14 @@ static void on_result(struct store_conn *conn, const PGresult *res, void *arg)
 	const char *type = "application/json";
 	if (call->b->route->flags & API_HTML)
 		type = "text/html; charset=utf-8";
-	else if (call->b->route->flags & API_FHIR)
+	else if (call->b->route->flags & API_FHIR) {
 		type = "application/fhir+json; charset=utf-8";
-	else if ((call->b->route->flags & API_CSV) && PQnfields(res) > 2 &&
-		 strcmp(PQgetvalue(res, 0, 2), "t") == 0)
+		/* why the export claims less than KL's profiles (see bind_route) */
+		if (PQnfields(res) > 2 && !PQgetisnull(res, 0, 2))
+			http_req_reply_header(call->req, "Overgang-Profile-Note",
+					      PQgetvalue(res, 0, 2));
+	} else if ((call->b->route->flags & API_CSV) && PQnfields(res) > 2 &&
+		   strcmp(PQgetvalue(res, 0, 2), "t") == 0)
 		type = "text/csv; charset=utf-8";
 	http_reply(call->req, call->b->route->status, type, PQgetvalue(res, 0, 0),
 		   (size_t)PQgetlength(res, 0, 0));
@@ -718,6 +723,10 @@ static int bind_route(struct api *api, struct http_server *srv, const struct api
 		snprintf(b->sql, n,
 			 "SELECT b #>> '{}', b->>'etag', jsonb_typeof(b) = 'string'"
 			 " FROM %s($1::jsonb) AS b",
+			 route->function);
+	else if (route->flags & API_FHIR) /* {"bundle": ..., "note": why less is claimed} */
+		snprintf(b->sql, n,
+			 "SELECT (b->'bundle')::text, NULL, b->>'note' FROM %s($1::jsonb) AS b",
 			 route->function);
 	else
 		snprintf(b->sql, n, "SELECT b::text, b->>'etag' FROM %s($1::jsonb) AS b",

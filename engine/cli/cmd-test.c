@@ -766,7 +766,10 @@ static const char *text_of(const json_t *o, const char *key)
 
 static int m_expect_goal(lua_State *L)
 {
-	static const char *const keys[] = {"key", "text", "theme", NULL};
+	static const char *const keys[] = {
+		"key", "text", "theme", "maaltype", "forventet_niveau", "ffb_tema", NULL};
+	/* the fields compared whole when given (the FFB words of a goal) */
+	static const char *const exact[] = {"maaltype", "forventet_niveau", "ffb_tema"};
 	struct tsim *t = check_sim(L, "expect_goal");
 	luaL_checktype(L, 2, LUA_TTABLE);
 	check_keys(L, 2, "expect_goal", keys);
@@ -775,10 +778,19 @@ static int m_expect_goal(lua_State *L)
 	lua_getfield(L, 2, "theme");
 	const char *key = lua_tostring(L, -3), *text = lua_tostring(L, -2),
 		   *theme = lua_tostring(L, -1);
+	const char *want[3];
+	for (int k = 0; k < 3; k++) {
+		lua_getfield(L, 2, exact[k]);
+		want[k] = lua_tostring(L, -1);
+	}
 	size_t i;
 	const json_t *g;
 	json_array_foreach (sim_goals(t->s), i, g) {
-		if ((!key || strcmp(text_of(g, "key"), key) == 0) &&
+		bool same = true;
+		for (int k = 0; k < 3 && same; k++)
+			same = !want[k] ||
+			       (text_of(g, exact[k]) && strcmp(text_of(g, exact[k]), want[k]) == 0);
+		if (same && (!key || strcmp(text_of(g, "key"), key) == 0) &&
 		    (!text || strstr(text_of(g, "text"), text)) &&
 		    (!theme || (text_of(g, "theme") && strcmp(text_of(g, "theme"), theme) == 0)))
 			return 0;
@@ -789,8 +801,13 @@ static int m_expect_goal(lua_State *L)
 		 text ? " saying '" : "", text ? text : "", text ? "'" : "", "");
 	size_t used = 0;
 	json_array_foreach (sim_goals(t->s), i, g) {
-		int n = snprintf(actual + used, sizeof actual - used, "%s%s: %s", used ? "\n" : "",
-				 text_of(g, "key"), text_of(g, "text"));
+		const char *mt = text_of(g, "maaltype"), *fn = text_of(g, "forventet_niveau"),
+			   *ft = text_of(g, "ffb_tema");
+		int n = snprintf(actual + used, sizeof actual - used, "%s%s: %s%s%s%s%s%s%s",
+				 used ? "\n" : "", text_of(g, "key"), text_of(g, "text"),
+				 mt ? "; maaltype " : "", mt ? mt : "",
+				 fn ? "; forventet_niveau " : "", fn ? fn : "",
+				 ft ? "; ffb_tema " : "", ft ? ft : "");
 		if (n < 0 || (size_t)n >= sizeof actual - used)
 			break;
 		used += (size_t)n;

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum key_type { KEY_STRING, KEY_DURATION, KEY_LISTEN, KEY_LEVEL, KEY_INT };
+enum key_type { KEY_STRING, KEY_DURATION, KEY_LISTEN, KEY_LEVEL, KEY_INT, KEY_BOOL, KEY_UUID };
 
 struct key_spec {
 	const char *section;
@@ -49,6 +49,9 @@ static const struct key_spec keys[] = {
 	{"api", "page_limit", KEY_INT, FIELD(api_page_limit), 1, 10000},
 	{"api", "cpr_key_file", KEY_STRING, FIELD(api_cpr_key_file), 0, 0},
 	{"web", "root", KEY_STRING, FIELD(web_root), 0, 0},
+	{"fhir", "municipality_organisation", KEY_UUID, FIELD(fhir_municipality_organisation), 0,
+	 0},
+	{"fhir", "cpr_identifier", KEY_BOOL, FIELD(fhir_cpr_identifier), 0, 0},
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 
@@ -227,6 +230,31 @@ static int on_key(void *user, const char *section, const char *name, const char 
 			*(int *)(base + k->offset) = (int)n;
 			return 1;
 		}
+		case KEY_BOOL:
+			if (strcmp(value, "on") == 0 || strcmp(value, "off") == 0) {
+				*(bool *)(base + k->offset) = strcmp(value, "on") == 0;
+				return 1;
+			}
+			return fail(p, "%s: '%s' is neither on nor off", name, value);
+		case KEY_UUID: {
+			static const char form[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+			bool ok = strlen(value) == strlen(form); /* or empty: none */
+			for (size_t j = 0; ok && form[j]; j++)
+				ok = form[j] == '-' ? value[j] == '-'
+						    : strchr("0123456789abcdef", value[j]) != NULL;
+			if (!ok && value[0] != '\0')
+				return fail(p,
+					    "%s: '%s' is not a UUID in lower case (such as "
+					    "d4e3f4fb-6761-4d6c-9086-74c49231f11e)",
+					    name, value);
+			char *u = strdup(value);
+			if (u == NULL)
+				return fail(p, "out of memory");
+			char **field = (char **)(base + k->offset);
+			free(*field);
+			*field = u;
+			return 1;
+		}
 		case KEY_LISTEN: return parse_listen(p, value);
 		case KEY_LEVEL:
 			if (og_log_level_parse(value, (enum og_level *)(base + k->offset)) != 0)
@@ -361,6 +389,8 @@ void cfg_defaults(struct cfg *cfg)
 	cfg->api_page_limit = 200;
 	cfg->api_cpr_key_file = strdup("");
 	cfg->web_root = strdup("");
+	cfg->fhir_municipality_organisation = strdup("");
+	cfg->fhir_cpr_identifier = false;
 }
 
 const char *cfg_conninfo(const struct cfg *cfg)
@@ -385,6 +415,7 @@ void cfg_free(struct cfg *cfg)
 	free(cfg->db_conninfo);
 	free(cfg->api_cpr_key_file);
 	free(cfg->web_root);
+	free(cfg->fhir_municipality_organisation);
 	while (cfg->plugin_keys) {
 		struct cfg_plugin_key *next = cfg->plugin_keys->next;
 		free(cfg->plugin_keys->section);

@@ -9,6 +9,7 @@
 #ifndef OG_CONFIG_H
 #define OG_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -60,6 +61,10 @@ struct cfg {
 
 	/* [web] */
 	char *web_root; /* the web task list's folder; empty: "web" beside overgangd */
+
+	/* [fhir] the export to KL's FFB reporting (GET /v1/cases/{id}/fhir) */
+	char *fhir_municipality_organisation; /* KOMBIT's organisation UUID; empty: none */
+	bool fhir_cpr_identifier;             /* the Patient carries the CPR number */
 
 	struct cfg_plugin_key *plugin_keys;
 };

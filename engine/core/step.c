@@ -378,10 +378,18 @@ static int cmd_goal(struct apply *a, const json_t *cmd)
 	const char *key, *text;
 	if (need_str(a, cmd, "key", &key) || need_str(a, cmd, "text", &text))
 		return -1;
+	/* the expected level is a word of FFB's scale, as the registry has it */
+	json_t *level = json_object_get(cmd, "forventet_niveau");
+	const struct core_instruments *reg = core_dir_instruments(a->dir);
+	char why[768];
+	if (level && reg && core_instruments_check(reg, "ffb-stoettebehov", level, why, sizeof why))
+		return refuse(a, "goal: 'forventet_niveau': %s", why);
 	remove_keyed(a->fx->goals, "key", key); /* the last word of the step counts */
-	return append(
-		a, a->fx->goals,
-		json_pack("{s:s,s:s,s:s*}", "key", key, "text", text, "theme", str(cmd, "theme")));
+	return append(a, a->fx->goals,
+		      json_pack("{s:s,s:s,s:s*,s:s*,s:s*,s:s*}", "key", key, "text", text, "theme",
+				str(cmd, "theme"), "maaltype", str(cmd, "maaltype"),
+				"forventet_niveau", str(cmd, "forventet_niveau"), "ffb_tema",
+				str(cmd, "ffb_tema")));
 }
 
 static int cmd_measure(struct apply *a, const json_t *cmd)

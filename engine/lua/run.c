@@ -466,12 +466,62 @@ static int case_timer(lua_State *L)
 	return finish(L, &c, cmd, rc, cmd ? err : NULL);
 }
 
+/* The goal types of Fælles Faglige Begreber (måltype, KLChangeValueCodesFFB), as workflows
+ * write them. */
+static const char *const goal_types[] = {"fastholde", "udvikle", "begraense-tab", NULL};
+
+/* The FFB sub-themes (KLConditionCodesFFB) a goal may name as ffb_tema: those the § 123 themes
+ * of the shipped workflows lead to. Keep in step with the table fhir_ffb_tema (migration
+ * 0012_fhir_profile), which holds their codes. */
+static const char *const ffb_themes[] = {
+	"Varetage uddannelse",
+	"Varetage beskæftigelse",
+	"Varetage økonomi",
+	"Varetage bolig",
+	"Deltage i sociale fællesskaber og fritidsaktiviteter",
+	"Varetage relationer til netværk",
+	"Indgå i samspil og kontakt",
+	"Varetage egen sundhed",
+	"Uddannelse og job",
+	"Boligsituation",
+	"Økonomisk situation",
+	"Familiesituation",
+	"Fysisk helbred",
+	NULL,
+};
+
+/* Refuses the string field at stack index IDX unless it is one of WORDS, naming them all. */
+static void check_one_of(lua_State *L, const char *method, const char *field, int idx,
+			 const char *const *words)
+{
+	if (lua_isnil(L, idx))
+		return;
+	const char *v = lua_tostring(L, idx);
+	char list[900] = "";
+	size_t n = 0;
+	for (const char *const *w = words; *w; w++) {
+		if (strcmp(v, *w) == 0)
+			return;
+		int k = snprintf(list + n, sizeof list - n, "%s\"%s\"", n ? ", " : "", *w);
+		if (k > 0 && (size_t)k < sizeof list - n)
+			n += (size_t)k;
+	}
+	method_error(L, method, "'%s' must be one of %s; not '%.60s'", field, list, v);
+}
+
 static int case_goal(lua_State *L)
 {
 	static const struct field fields[] = {
 		{"key", FT_ID, true, "a key for the goal", NULL},
 		{"text", FT_TEXT, true, "the goal in the citizen's words", NULL},
 		{"theme", FT_ID, false, "a theme", NULL},
+		{"maaltype", FT_ID, false, "the goal type: fastholde, udvikle or begraense-tab",
+		 NULL},
+		{"forventet_niveau", FT_TEXT, false,
+		 "the FFB level expected when the goal is reached, a value of ffb-stoettebehov",
+		 NULL},
+		{"ffb_tema", FT_TEXT, false, "an FFB sub-theme, such as \"Varetage uddannelse\"",
+		 NULL},
 	};
 	static const struct method m = {
 		"goal",
@@ -479,7 +529,14 @@ static int case_goal(lua_State *L)
 		fields,
 		NFIELDS(fields),
 	};
-	return table_method(L, &m);
+	struct call c;
+	parse_fields(L, &m, &c);
+	check_one_of(L, m.name, "maaltype", c.base + 3, goal_types);
+	check_one_of(L, m.name, "ffb_tema", c.base + 5, ffb_themes);
+	char err[512];
+	json_t *cmd = command_new(&c);
+	int rc = cmd ? put_fields(L, &c, cmd, err, sizeof err) : -1;
+	return finish(L, &c, cmd, rc, cmd ? err : NULL);
 }
 
 static int case_measure(lua_State *L)

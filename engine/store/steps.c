@@ -244,12 +244,19 @@ static const struct {
 		 true},
 	[DOC_GOALS] =
 		{"recording goals",
-		 "INSERT INTO goal (case_id, key, text, theme, event_id)"
-		 "SELECT case_id, key, text, theme, event_id"
+		 "INSERT INTO goal (case_id, key, text, theme, maaltype, forventet_niveau, "
+		 "ffb_tema,"
+		 "                  event_id)"
+		 "SELECT case_id, key, text, theme, maaltype, forventet_niveau, ffb_tema, event_id"
 		 "  FROM jsonb_to_recordset($1::jsonb) AS x(case_id bigint, key text, text text,"
-		 "       theme text, event_id bigint)"
+		 "       theme text, maaltype text, forventet_niveau text, ffb_tema text,"
+		 "       event_id bigint)"
 		 "    ON CONFLICT (case_id, key) DO UPDATE"
-		 "   SET text = EXCLUDED.text, theme = EXCLUDED.theme, updated_at = now()",
+		 "   SET text = EXCLUDED.text, theme = EXCLUDED.theme, maaltype = "
+		 "EXCLUDED.maaltype,"
+		 "       forventet_niveau = EXCLUDED.forventet_niveau, ffb_tema = "
+		 "EXCLUDED.ffb_tema,"
+		 "       updated_at = now()",
 		 true},
 	[DOC_MEASURES] = {"recording measures",
 			  "INSERT INTO measure (case_id, goal_key, instrument, kind, value_num,"

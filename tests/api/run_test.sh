@@ -18,6 +18,10 @@ od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$TEST_TMP/cpr.key"
 write_conf "$TEST_TMP/d.conf" "workers = 1" "overdue_interval = 1s"
 printf '[api]\ncpr_key_file = %s\ntoken_cache = 1s\nbody_limit = 64\npage_limit = 100\ntimeout = 5s\n' \
   "$TEST_TMP/cpr.key" >>"$TEST_TMP/d.conf"
+# a test's own settings, if it has any: tests/api/NAME.conf
+if [ -f "$OVERGANG_SRC/tests/api/$TEST_NAME.conf" ]; then
+  cat "$OVERGANG_SRC/tests/api/$TEST_NAME.conf" >>"$TEST_TMP/d.conf"
+fi
 daemon_start api "$TEST_TMP/d.conf"
 listening() { grep -q '"msg":"overgangd listening"' "$TEST_TMP/api.log"; }
 wait_for 10 listening || fail "the daemon did not start: $(tail -n 5 "$TEST_TMP/api.log")"

@@ -24,6 +24,13 @@ if out=$(PGUSER=overgang_runtime "$OVERGANG" migrate 2>&1); then
   assert_contains "$out" "schema is current" "runtime migrate with nothing to do"
 fi
 
+step "the runtime role reads a CPR number only through fhir_citizen_cpr (the export to KL)"
+ci=$(sql "INSERT INTO overgang.citizen (display_name, birth_date, attributes) VALUES ('Borger', '2008-01-01', '{}') RETURNING id")
+sql "INSERT INTO overgang.citizen_cpr (citizen_id, cpr_hash, cpr) VALUES ($ci, decode(md5('roles'), 'hex'), '0101081234')"
+if out=$(PGUSER=overgang_runtime sql "SELECT cpr FROM overgang.citizen_cpr" 2>&1); then fail "runtime read citizen_cpr.cpr"; fi
+assert_contains "$out" "permission denied" "cpr column refused"
+assert_eq "0101081234" "$(PGUSER=overgang_runtime sql "SELECT overgang.fhir_citizen_cpr($ci)")" "through the function"
+
 step "overgangd runs as the runtime role and is ready"
 port=$(free_port)
 printf '[daemon]\nlisten = 127.0.0.1:%s\n[database]\nconninfo = host=%s port=%s dbname=%s user=overgang_runtime\n' \

@@ -264,6 +264,27 @@ static void test_the_shipped_example_configuration_is_valid(void **state)
 	cfg_free(&cfg);
 }
 
+static void test_fhir_settings(void **state)
+{
+	struct cfg cfg;
+	assert_int_equal(load(&cfg, ""), 0);
+	assert_string_equal(cfg.fhir_municipality_organisation, "");
+	assert_false(cfg.fhir_cpr_identifier);
+	cfg_free(&cfg);
+	assert_int_equal(load(&cfg, "[fhir]\nmunicipality_organisation = "
+				    "d4e3f4fb-6761-4d6c-9086-74c49231f11e\ncpr_identifier = on\n"),
+			 0);
+	assert_string_equal(cfg.fhir_municipality_organisation,
+			    "d4e3f4fb-6761-4d6c-9086-74c49231f11e");
+	assert_true(cfg.fhir_cpr_identifier);
+	cfg_free(&cfg);
+	expect_error("[fhir]\ncpr_identifier = yes\n",
+		     "test.conf:2: cpr_identifier: 'yes' is neither on nor off");
+	expect_error("[fhir]\nmunicipality_organisation = 0101\n",
+		     "test.conf:2: municipality_organisation: '0101' is not a UUID in lower case "
+		     "(such as d4e3f4fb-6761-4d6c-9086-74c49231f11e)");
+}
+
 static void test_conninfo_falls_back_to_database_url(void **state)
 {
 	struct cfg cfg;
@@ -300,6 +321,7 @@ int main(void)
 		cmocka_unit_test(test_a_missing_file_says_so),
 		cmocka_unit_test(test_a_file_is_read_with_line_numbers),
 		cmocka_unit_test(test_the_shipped_example_configuration_is_valid),
+		cmocka_unit_test(test_fhir_settings),
 		cmocka_unit_test(test_conninfo_falls_back_to_database_url),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1218,6 +1218,34 @@ static void test_goal_without_text_is_refused(void **state)
 			 "words)");
 }
 
+static void test_goal_with_the_ffb_words(void **state)
+{
+	expect_commands("case:goal { key = 'bolig', text = 'Bo selv', maaltype = 'begraense-tab', "
+			"forventet_niveau = 'let', ffb_tema = 'Varetage bolig' }",
+			"[{\"cmd\":\"goal\",\"ffb_tema\":\"Varetage bolig\","
+			"\"forventet_niveau\":\"let\",\"key\":\"bolig\",\"line\":11,"
+			"\"maaltype\":\"begraense-tab\",\"text\":\"Bo selv\"}]");
+}
+
+static void test_goal_with_an_unknown_goal_type_is_refused(void **state)
+{
+	expect_run_error("case:goal { key = 'bolig', text = 'Bo selv', maaltype = 'forbedre' }",
+			 "barn.lua:11: case:goal: 'maaltype' must be one of \"fastholde\", "
+			 "\"udvikle\", \"begraense-tab\"; not 'forbedre'");
+}
+
+static void test_goal_with_an_unknown_ffb_theme_is_refused(void **state)
+{
+	expect_run_error("case:goal { key = 'bolig', text = 'Bo selv', ffb_tema = 'Bolig' }",
+			 "barn.lua:11: case:goal: 'ffb_tema' must be one of \"Varetage "
+			 "uddannelse\", \"Varetage beskæftigelse\", \"Varetage økonomi\", "
+			 "\"Varetage bolig\", \"Deltage i sociale fællesskaber og "
+			 "fritidsaktiviteter\", \"Varetage relationer til netværk\", \"Indgå i "
+			 "samspil og kontakt\", \"Varetage egen sundhed\", \"Uddannelse og "
+			 "job\", \"Boligsituation\", \"Økonomisk situation\", "
+			 "\"Familiesituation\", \"Fysisk helbred\"; not 'Bolig'");
+}
+
 static void test_measure_defaults_at_to_now(void **state)
 {
 	expect_commands("case:measure { instrument = 'trivsel', kind = 'baseline', value = 7 }\n"
@@ -1751,6 +1779,9 @@ int main(void)
 		cmocka_unit_test(test_set_before_reading_the_state_is_seen_by_later_reads),
 		cmocka_unit_test(test_goal),
 		cmocka_unit_test(test_goal_without_text_is_refused),
+		cmocka_unit_test(test_goal_with_the_ffb_words),
+		cmocka_unit_test(test_goal_with_an_unknown_goal_type_is_refused),
+		cmocka_unit_test(test_goal_with_an_unknown_ffb_theme_is_refused),
 		cmocka_unit_test(test_measure_defaults_at_to_now),
 		cmocka_unit_test(test_measure_with_a_bad_kind_is_refused),
 		cmocka_unit_test(test_outbox_with_a_payload),

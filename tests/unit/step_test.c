@@ -332,6 +332,33 @@ static void test_set_changes_the_workflow_state_and_nil_removes(void **state)
 	expect_json(f->c.state, "{\"a\":{\"b\":[1,2]}}");
 }
 
+static void test_a_goal_keeps_its_ffb_words_and_its_level_is_checked(void **state)
+{
+	struct fixture *f = *state;
+	struct core_instruments *reg = core_instruments_new();
+	char err[256];
+	json_t *ffb = json_loads("{\"name\":\"ffb-stoettebehov\",\"kind\":\"level\","
+				 "\"values\":{\"words\":[\"ingen\",\"let\",\"moderat\"]},"
+				 "\"better\":\"lower\"}",
+				 0, NULL);
+	assert_int_equal(core_instruments_add(reg, ffb, err, sizeof err), 0);
+	json_decref(ffb);
+	core_dir_set_instruments(f->dir, reg);
+	assert_int_equal(apply(f, "[" ASSIGN_BO
+				  ",{\"cmd\":\"goal\",\"line\":60,\"key\":\"bolig\",\"text\":"
+				  "\"Bo selv\",\"maaltype\":\"udvikle\",\"forventet_niveau\":"
+				  "\"let\",\"ffb_tema\":\"Varetage bolig\"}]"),
+			 0);
+	expect_json(f->fx.goals, "[{\"ffb_tema\":\"Varetage bolig\",\"forventet_niveau\":"
+				 "\"let\",\"key\":\"bolig\",\"maaltype\":\"udvikle\","
+				 "\"text\":\"Bo selv\"}]");
+	expect_refused(f,
+		       "[{\"cmd\":\"goal\",\"line\":61,\"key\":\"bolig\",\"text\":\"Bo "
+		       "selv\",\"forventet_niveau\":\"lidt\"}]",
+		       "barn-til-voksen.lua:61: goal: 'forventet_niveau': 'lidt' is not a value of "
+		       "ffb-stoettebehov: ingen, let, moderat");
+}
+
 static void test_goals_and_measures_are_recorded(void **state)
 {
 	struct fixture *f = *state;
@@ -481,6 +508,7 @@ int main(void)
 		T(test_a_phase_moves_only_where_the_definition_allows),
 		T(test_a_phase_move_not_in_next_is_refused),
 		T(test_set_changes_the_workflow_state_and_nil_removes),
+		T(test_a_goal_keeps_its_ffb_words_and_its_level_is_checked),
 		T(test_goals_and_measures_are_recorded),
 		T(test_outbox_rows_get_stable_idempotency_keys_and_ask_for_word_back),
 		T(test_a_reference_is_recorded),

@@ -22,7 +22,8 @@ local function dialogue(s)
   s:advance_to "2026-03-20"
   s:complete_task { key = "dialogmoede", outcome = {
     maal = {
-      { tekst = "Jeg vil bo sammen med andre unge, ikke hjemme", tema = "bolig" },
+      { tekst = "Jeg vil bo sammen med andre unge, ikke hjemme", tema = "bolig",
+        maaltype = "udvikle", forventet_niveau = "let", ffb_tema = "Varetage bolig" },
       { tekst = "Jeg vil gerne gå på STU og arbejde med dyr", tema = "uddannelse" },
     },
     oensker = "Vil gerne have samme kontaktperson", stoettebehov = "moderat",
@@ -60,6 +61,11 @@ test("the normal path: from the 16th birthday to the close after the 12-month fo
   s:expect_phase "afdaekning"
   s:expect_goal { key = "maal-1", theme = "bolig", text = "bo sammen med andre unge" }
   s:expect_goal { key = "maal-2", theme = "uddannelse", text = "STU" }
+  -- the FFB words for the report to KL, where the meeting gave them; no default goal type
+  s:expect_goal { key = "maal-1", maaltype = "udvikle", forventet_niveau = "let",
+    ffb_tema = "Varetage bolig" }
+  assert(not pcall(s.expect_goal, s, { key = "maal-2", maaltype = "udvikle" }),
+    "maal-2 was given no goal type")
   s:expect_measure { instrument = "ffb-stoettebehov", kind = "baseline", value = "moderat",
     goal = "maal-1" }
   s:expect_state("oensker", "Vil gerne have samme kontaktperson")

@@ -81,6 +81,8 @@ end)
 test("the conversation records the goal in the young person's words and a baseline", function()
   local s = samtale_holdt(stu_elev())
   s:expect_goal { key = "eget-maal", theme = "beskaeftigelse", text = "arbejde med dyr" }
+  -- toward work the goal is to develop (FFB måltype "udvikle") unless the conversation says so
+  s:expect_goal { key = "eget-maal", maaltype = "udvikle" }
   s:expect_measure { instrument = "i-job-eller-uddannelse", kind = "baseline", value = "nej" }
   s:expect_measure { instrument = "timer-pr-uge", kind = "baseline", value = 0 }
   s:expect_measure { instrument = "selvvurdering-1-10", kind = "baseline", value = 4 }

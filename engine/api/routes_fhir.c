@@ -1,6 +1,6 @@
 /* A case's goals and follow-ups as FHIR R4 resources (a Bundle of type collection) following
  * the Danish KL implementation guide for FFB reporting: for anyone who may see the case,
- * written to the access log (engine/store/migrations/0012_fhir_profile.sql). ?purpose=kl-report
+ * written to the access log (engine/store/migrations/0013_fhir_profile.sql). ?purpose=kl-report
  * is the strict report for KL: no free text, only what claims a profile. The [fhir] settings
  * decide whether the citizen can claim KL's Citizen profile: the municipality's organisation
  * and the CPR number (off by default). */

@@ -472,7 +472,7 @@ static const char *const goal_types[] = {"fastholde", "udvikle", "begraense-tab"
 
 /* The FFB sub-themes (KLConditionCodesFFB) a goal may name as ffb_tema: those the § 123 themes
  * of the shipped workflows lead to. Keep in step with the table fhir_ffb_tema (migration
- * 0012_fhir_profile), which holds their codes. */
+ * 0013_fhir_profile), which holds their codes. */
 static const char *const ffb_themes[] = {
 	"Varetage uddannelse",
 	"Varetage beskæftigelse",

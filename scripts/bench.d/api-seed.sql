@@ -9,6 +9,7 @@
 --   :closed       closed cases, each with 3 done tasks
 --   :tasks        tasks and handovers in all, of which :open_pct % are open (open or claimed);
 --                 the rest are done or accepted
+--   (and per case two goals, baselines and follow-ups: see the end)
 --
 -- Open work: 10% handovers from the tovholder's department to another; of the tasks, 65% in
 -- the tovholder's own department (half of those assigned to the tovholder) and the rest in
@@ -92,15 +93,18 @@ SELECT g, 1 + floor(random() * :active)::bigint AS case_id, random() AS r1, rand
        random() AS r3, random() AS r4, random() AS r5
   FROM generate_series(1, (:tasks::bigint * :open_pct / 100)) g;
 
+-- (holder: the case's tovholder, which the task_holder trigger would set)
 INSERT INTO task (case_id, kind, key, department_id, from_department, assignee, title, body,
-                  handover, due_at, status, overdue_notified, revision, created_at, updated_at)
+                  handover, due_at, status, overdue_notified, revision, created_at, updated_at,
+                  holder)
 SELECT o.case_id, o.kind, 'k' || (o.g % 7), 'dep-' || lpad(o.dep::text, 3, '0'),
        CASE WHEN o.kind = 'handover' THEN 'dep-' || lpad(o.home::text, 3, '0') END,
        o.assignee, o.title, 'Se sagen for detaljer.',
        CASE WHEN o.kind = 'handover' THEN '{"summary": "Den unge fylder snart 18."}'::jsonb END,
        o.due, o.status, coalesce(o.due < now(), false), CASE WHEN o.status = 'claimed' THEN 1 ELSE 0 END,
-       now() - interval '1 day' * (20 + o.r5 * 60), now() - interval '1 day' * (o.r5 * 20)
-  FROM (SELECT b.*, x.kind, x.dep, x.home, x.status,
+       now() - interval '1 day' * (20 + o.r5 * 60), now() - interval '1 day' * (o.r5 * 20),
+       o.holder
+  FROM (SELECT b.*, x.kind, x.dep, x.home, x.status, c.tovholder AS holder,
                CASE WHEN x.kind = 'handover' THEN NULL
                     WHEN x.dep = x.home AND b.r3 < 0.5 THEN c.tovholder
                     WHEN x.status = 'claimed'
@@ -150,5 +154,53 @@ SELECT d.case_id, d.kind, 'k' || (d.g % 7), d.dep, CASE WHEN d.kind = 'handover'
        ) d
   JOIN cases c ON c.id = d.case_id;
 SELECT setval(pg_get_serial_sequence('overgang.task', 'id'), (SELECT max(id) FROM task));
+
+-- Goals and measures of effect, as the shipped workflows record them: two goals per case in
+-- the citizen's words with a § 123 theme; a baseline of the FFB support need and of the
+-- self-rating when the plan is made; follow-ups on closed cases (all) and on a third of the
+-- active ones, a little better on average, and a goal result on the closed ones.
+INSERT INTO goal (case_id, key, text, theme, created_at, updated_at)
+SELECT c.id, 'maal-' || k, (ARRAY['Jeg vil bo for mig selv', 'Jeg vil have et job',
+                                  'Jeg vil tage en uddannelse', 'Jeg vil have flere venner'])[1 + (c.id + k) % 4],
+       (ARRAY['bolig', 'beskaeftigelse', 'uddannelse', 'sociale forhold'])[1 + (c.id + k) % 4],
+       c.started_at, c.started_at
+  FROM cases c CROSS JOIN generate_series(1, 2) k;
+
+CREATE TEMP TABLE bench_level (n int, word text);
+INSERT INTO bench_level VALUES (0, 'ingen'), (1, 'let'), (2, 'moderat'), (3, 'omfattende'),
+                               (4, 'fuldstaendigt');
+CREATE TEMP TABLE bench_followed AS
+SELECT c.id, c.started_at, c.closed_at, c.status = 'closed' AS closed, random() AS r1, random() AS r2
+  FROM cases c;
+
+INSERT INTO measure (case_id, goal_key, instrument, kind, value_num, value_text, measured_at)
+SELECT f.id, 'maal-' || k, 'ffb-stoettebehov', 'baseline', NULL,
+       (SELECT word FROM bench_level WHERE n = 1 + floor(f.r1 * 4)::int % 4), f.started_at + interval '30 days'
+  FROM bench_followed f CROSS JOIN generate_series(1, 2) k
+UNION ALL
+SELECT f.id, 'maal-1', 'selvvurdering-1-10', 'baseline', 1 + floor(f.r2 * 8)::int, NULL,
+       f.started_at + interval '30 days'
+  FROM bench_followed f;
+
+INSERT INTO measure (case_id, goal_key, instrument, kind, value_num, value_text, measured_at)
+SELECT f.id, 'maal-' || k, 'ffb-stoettebehov', 'followup', NULL,
+       (SELECT word FROM bench_level
+         WHERE n = greatest(0, least(4, 1 + floor(f.r1 * 4)::int % 4 - (f.r2 < 0.5)::int
+                                         + (f.r2 > 0.85)::int))),
+       coalesce(f.closed_at, f.started_at + interval '120 days')
+  FROM bench_followed f CROSS JOIN generate_series(1, 2) k
+ WHERE f.closed OR f.r1 < 0.33
+UNION ALL
+SELECT f.id, 'maal-1', 'selvvurdering-1-10', 'followup',
+       least(10, 1 + floor(f.r2 * 8)::int + floor(f.r1 * 4)::int - 1), NULL,
+       coalesce(f.closed_at, f.started_at + interval '120 days')
+  FROM bench_followed f
+ WHERE f.closed OR f.r1 < 0.33
+UNION ALL
+SELECT f.id, 'maal-' || k, 'maalopfyldelse', 'followup', NULL,
+       (ARRAY['opnaaet', 'delvist opnaaet', 'ikke opnaaet', 'ikke relevant'])[1 + floor(f.r2 * 3.2)::int],
+       f.closed_at
+  FROM bench_followed f CROSS JOIN generate_series(1, 2) k
+ WHERE f.closed;
 
 RESET session_replication_role;

@@ -157,11 +157,39 @@ postgres_pids() {
   pgrep -P "$pm" || true
 }
 
-# record NAME VALUE UNIT [NOTE]: one result for results.json and the table.
+# record NAME VALUE UNIT [NOTE] [TARGET]: one result for results.json and the table. Each of
+# the BENCH_RUNS runs of a measure records its own; the results hold the median of the runs
+# (and every run's value). TARGET ("<= 20", ">= 20000") is what the median is held to: the
+# table says met or NOT met.
 record() {
   jq -nc --arg name "$1" --argjson value "$2" --arg unit "$3" --arg note "${4:-}" \
-    '{name: $name, value: $value, unit: $unit, note: $note}' >>"$BENCH_DIR/measures.jsonl"
+    --arg target "${5:-}" \
+    '{name: $name, value: $value, unit: $unit, note: $note, target: $target}' \
+    >>"$BENCH_DIR/measures.jsonl"
 }
+
+# medians: measures.jsonl folded to one object per measure, in the order first recorded:
+# {name, value (the median of the runs), unit, runs, note, target, met}.
+medians() {
+  jq -s '
+    def median: sort | if length % 2 == 1 then .[(length - 1) / 2]
+                       else (.[length / 2 - 1] + .[length / 2]) / 2 end
+                     | (. * 100 | round) / 100;
+    . as $all
+    | reduce ($all[] | .name) as $n ([]; if any(.[]; . == $n) then . else . + [$n] end)
+    | map(. as $n | [$all[] | select(.name == $n)] as $rs | ($rs | map(.value) | median) as $m
+          | {name: $n, value: $m, unit: $rs[0].unit, runs: ($rs | map(.value)),
+             note: $rs[-1].note}
+            + if ($rs[0].target // "") == "" then {}
+              else ($rs[0].target | split(" ")) as [$op, $t]
+                   | {target: $rs[0].target,
+                      met: (if $op == "<=" then $m <= ($t | tonumber)
+                            else $m >= ($t | tonumber) end)}
+              end)' "$BENCH_DIR/measures.jsonl"
+}
+
+# rss_mib PID: a process's resident memory in MiB.
+rss_mib() { awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 
 # observe_start WHAT: with BENCH_OBSERVE=1, samples every second into var/bench/observe.log
 # what runs (top) and what the database sessions wait for (pg_stat_activity), until

@@ -44,8 +44,6 @@ CONF
   hwm=$(awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/$pid/status")
   echo "    resident $rss MiB, peak $hwm MiB (pid $pid)"
   daemon_stop memory
-  local verdict=met
-  awk -v r="$rss" -v t="$MEMORY_TARGET_MIB" 'BEGIN { exit !(r > t) }' && verdict="NOT met"
-  record memory.idle_mib "$rss" MiB "resident at idle with the example workflow and the three plugins; target <= $MEMORY_TARGET_MIB MiB: $verdict"
+  record memory.idle_mib "$rss" MiB "resident at idle with the example workflow and the three plugins" "<= $MEMORY_TARGET_MIB"
   record memory.idle_peak_mib "$hwm" MiB "the peak resident memory by then"
 }

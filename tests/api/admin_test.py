@@ -165,7 +165,7 @@ def stuck_cases():
     assert c["event"] == {"id": int(ev), "type": "signal", "attempts": 5, "last_error": "api.lua:40: boom",
                           "due_at": c["event"]["due_at"]}, c
     assert access_log_count("actor = 'admin'") == before + 1
-    assert sql("SELECT citizen_id || ' ' || case_id || ' ' || via FROM access_log WHERE actor = 'admin' ORDER BY id DESC LIMIT 1") \
+    assert sql("SELECT citizen_id || ' ' || case_id || ' ' || via FROM access_entries WHERE actor = 'admin' ORDER BY id DESC LIMIT 1") \
         == "3 3 api stuck_cases"
     roles_refused("GET", "/v1/admin/stuck-cases", ["administrator"])
     expect_problem(call("GET", "/v1/admin/stuck-cases?cursor=WyJ4Il0", "admin/administrator"), 400, "bad-cursor")
@@ -340,7 +340,7 @@ def citizen_register():
     STATE["citizen"] = cid = b["id"]
     assert cpr_in_db(cid) == CPR
     assert sql(f"SELECT created_by FROM citizen WHERE id = {cid}") == "jonas"
-    assert sql(f"SELECT action || ' ' || actor || ' ' || via FROM access_log WHERE citizen_id = {cid}") == "create jonas api citizen_create"
+    assert sql(f"SELECT action || ' ' || actor || ' ' || via FROM access_entries WHERE citizen_id = {cid}") == "create jonas api citizen_create"
     r = expect_problem(call("POST", "/v1/citizens", "bo/worker", body=dict(body, name="Anden Testborger")), 409, "cpr-registered")
     assert str(cid) not in r.text and "Dorte" not in r.text and CPR not in r.text, r
     assert sql("SELECT count(*) FROM citizen WHERE display_name = 'Anden Testborger'") == "0"
@@ -363,7 +363,7 @@ def citizen_find():
     r = expect(call("POST", "/v1/citizens/find", "bo/worker", body={"cpr": CPR},
                     headers={"Overgang-Purpose": "opretter forløb".encode()}), 200)
     assert r.body == {"id": cid, "name": "Dorte Testborger", "birth_date": "2005-01-01"}, r
-    assert sql(f"SELECT actor || ' ' || reason || ' ' || via FROM access_log WHERE citizen_id = {cid} ORDER BY id DESC LIMIT 1") \
+    assert sql(f"SELECT actor || ' ' || reason || ' ' || via FROM access_entries WHERE citizen_id = {cid} ORDER BY id DESC LIMIT 1") \
         == "bo opretter forløb api citizen_find"
     before = access_log_count()
     r = expect_problem(call("POST", "/v1/citizens/find", "bo/worker", body={"cpr": "0909094321"}), 404, "not-found")
@@ -379,7 +379,7 @@ def citizen_read():
     cid = STATE["citizen"]
     r = expect(call("GET", f"/v1/citizens/{cid}", "jonas/worker"), 200)
     assert r.body["name"] == "Dorte Testborger" and r.headers["etag"] == '"0"'
-    assert sql(f"SELECT count(*) FROM access_log WHERE citizen_id = {cid} AND action = 'read' AND via = 'api citizen'") == "1"
+    assert sql(f"SELECT count(*) FROM access_entries WHERE citizen_id = {cid} AND action = 'read' AND via = 'api citizen'") == "1"
     r = expect(call("GET", "/v1/citizens/1", "mette/tovholder"), 200)
     assert [c["id"] for c in r.body["cases"]] == [1] and r.body["name"] == "Astrid Testborger", r
     r = expect(call("GET", "/v1/citizens/1", "lars/worker"), 200)  # PPR has a task on case 1
@@ -405,7 +405,7 @@ def citizen_update():
                     headers={"If-Match": '"0"'}), 200)
     assert (r.body["name"], r.body["attributes"], r.body["birth_date"], r.body["etag"]) == \
         ("Dorthe Testborger", {}, "2005-01-01", '"1"'), r
-    assert sql(f"SELECT count(*) FROM access_log WHERE citizen_id = {cid} AND action = 'update'") == "1"
+    assert sql(f"SELECT count(*) FROM access_entries WHERE citizen_id = {cid} AND action = 'update'") == "1"
     r = expect_problem(call("PATCH", path, "jonas/worker", body={"birth_date": "2999-01-01"}, headers={"If-Match": '"1"'}),
                        422, "invalid")
     assert r.body["field"] == "birth_date"
@@ -532,6 +532,36 @@ def access_log_search():
     assert access_log_count() == before, "reading the access log is not itself logged"
 
 
+def access_log_list_reads():
+    """a list read is one access-log row naming every citizen on its page; the auditor sees an
+    entry per citizen, searched by citizen (only that citizen) or by staff member (each once)"""
+    rows_before = int(sql("SELECT count(*) FROM access_log"))
+    entries_before = access_log_count()
+    r = expect(call("GET", "/v1/me/queue", "mette/tovholder"), 200)
+    case_of = {i["citizen"]["id"]: i["case"]["id"] for i in r.body["items"]}
+    assert len(case_of) >= 2, r.body
+    assert int(sql("SELECT count(*) FROM access_log")) == rows_before + 1, "one row for the page"
+    assert access_log_count() == entries_before + len(case_of), "an entry per citizen on the page"
+    read_id = int(sql("SELECT max(id) FROM access_log"))
+    for cid, case in case_of.items():
+        r = expect(call("GET", f"/v1/access-log?citizen={cid}", "revisor/auditor"), 200)
+        assert all(e["citizen"] == cid for e in r.body["items"]), r.body
+        mine = [e for e in r.body["items"] if e["id"] == read_id]
+        assert len(mine) == 1, (cid, r.body)
+        assert (mine[0]["actor"], mine[0]["via"], mine[0]["case"]) == ("mette", "api queue", case), mine
+    seen, cursor = [], None
+    while True:
+        r = expect(call("GET", "/v1/access-log?staff=mette&limit=1" + (f"&cursor={cursor}" if cursor else ""),
+                        "revisor/auditor"), 200)
+        seen += [(e["id"], e["citizen"], e["case"]) for e in r.body["items"]]
+        cursor = r.body["next_cursor"]
+        if cursor is None:
+            break
+    assert len(seen) == len(set(seen)), seen
+    assert sorted((c, k) for i, c, k in seen if i == read_id) == sorted(case_of.items()), seen
+    assert len(seen) == int(sql("SELECT count(*) FROM access_entries WHERE actor = 'mette'"))
+
+
 def report_deadlines():
     """the manager's report: counts per department and per workflow phase, and no person data"""
     r = expect(call("GET", "/v1/reports/deadlines", "chef/manager"), 200)
@@ -558,4 +588,4 @@ def report_deadlines():
 
 main([workflows_list, workflow_read, workflow_deploy, stuck_cases, outbox, departments, staff_list,
       staff_create, staff_update, citizen_register, citizen_find, citizen_read, citizen_update, case_start,
-      cpr_unavailable, access_log_search, report_deadlines])
+      cpr_unavailable, access_log_search, access_log_list_reads, report_deadlines])

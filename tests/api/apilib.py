@@ -161,7 +161,7 @@ def no_person_data(resp, what=""):
 
 
 def access_log_count(where="true"):
-    return int(sql(f"SELECT count(*) FROM access_log WHERE {where}"))
+    return int(sql(f"SELECT count(*) FROM access_entries WHERE {where}"))
 
 
 def step(text):

@@ -28,7 +28,7 @@ def queue():
     assert r.body["next_cursor"] is None
     # every citizen on the page is in the access log, with the route as purpose
     assert access_log_count("actor = 'mette'") == before + 2
-    assert sql("SELECT string_agg(DISTINCT reason, ',') FROM access_log WHERE actor = 'mette'") == "queue"
+    assert sql("SELECT string_agg(DISTINCT reason, ',') FROM access_entries WHERE actor = 'mette'") == "queue"
 
 
 def queue_pages():
@@ -71,7 +71,7 @@ def case_picture():
     assert {t["key"] for t in b["tasks"]} == {"samtale", "ppr", "overdragelse"}
     assert b["timeline"][0]["type"] == "started"
     assert r.headers["etag"] == b["etag"]
-    assert sql("SELECT reason FROM access_log WHERE actor = 'mette' AND case_id = 1 ORDER BY id DESC LIMIT 1") == "forbereder samtale"
+    assert sql("SELECT reason FROM access_entries WHERE actor = 'mette' AND case_id = 1 ORDER BY id DESC LIMIT 1") == "forbereder samtale"
 
 
 def case_not_visible():

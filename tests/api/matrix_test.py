@@ -338,11 +338,11 @@ def has_header(o, name):
 # ---- one call ----
 
 def api_log_max():
-    return int(fast_sql("SELECT coalesce(max(id), 0) FROM access_log"))
+    return int(fast_sql("SELECT coalesce(max(id), 0) FROM access_entries"))
 
 
 def api_log_since(mark):
-    rows = fast_sql(f"SELECT actor, coalesce(citizen_id::text, ''), via FROM access_log WHERE id > {mark}")
+    rows = fast_sql(f"SELECT actor, coalesce(citizen_id::text, ''), via FROM access_entries WHERE id > {mark}")
     return [tuple(r.split("|")) for r in rows.splitlines()]
 
 

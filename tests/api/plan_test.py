@@ -161,11 +161,11 @@ def due_day(case, key):
 
 
 def log_max():
-    return int(sql("SELECT coalesce(max(id), 0) FROM access_log"))
+    return int(sql("SELECT coalesce(max(id), 0) FROM access_entries"))
 
 
 def logged_since(mark):
-    rows = sql(f"SELECT actor, citizen_id, coalesce(case_id::text, ''), reason, via FROM access_log"
+    rows = sql(f"SELECT actor, citizen_id, coalesce(case_id::text, ''), reason, via FROM access_entries"
                f" WHERE id > {mark} ORDER BY id")
     return [tuple(r.split("|")) for r in rows.splitlines()]
 

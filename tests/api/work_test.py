@@ -36,12 +36,12 @@ def post(path, who, body=None, if_match=None, key=None, method="POST"):
 
 
 def log_max():
-    return int(sql("SELECT coalesce(max(id), 0) FROM access_log"))
+    return int(sql("SELECT coalesce(max(id), 0) FROM access_entries"))
 
 
 def logged_since(mark):
     """The access log rows written since MARK: (actor, citizen, case, reason, via)."""
-    rows = sql(f"SELECT actor, citizen_id, coalesce(case_id::text, ''), reason, via FROM access_log"
+    rows = sql(f"SELECT actor, citizen_id, coalesce(case_id::text, ''), reason, via FROM access_entries"
                f" WHERE id > {mark} ORDER BY id")
     return [tuple(r.split("|")) for r in rows.splitlines()]
 
@@ -425,6 +425,14 @@ def tovholder():
     assert sql("SELECT from_staff || ' ' || to_staff || ' ' || department_id || ' ' || by_whom || ' ' || reason"
                " FROM tovholder_history WHERE case_id = 2 ORDER BY id DESC LIMIT 1") == "mette jonas born-familie mette Mette går på barsel."
     assert logged_since(mark) == []
+    # the case's open tasks moved with the role: in jonas's queue now, out of mette's
+    open_tasks = {int(x) for x in sql("SELECT id FROM task WHERE case_id = 2 AND status IN ('open', 'claimed')"
+                                      " AND assignee IS DISTINCT FROM 'mette'").split()}
+    assert open_tasks, "case 2 has open tasks"
+    queue_of = lambda who: {i["id"] for i in expect(call("GET", "/v1/me/queue", who), 200).body["items"]}
+    assert open_tasks <= queue_of("jonas/tovholder"), "the new tovholder's queue has the case's tasks"
+    assert not open_tasks & queue_of("mette/tovholder"), "the former tovholder's queue no longer has them"
+    mark = log_max()
     # mette no longer holds it: as tovholder she may not hand it on; as the department's lead she may
     refused(post("/v1/cases/2/tovholder", "mette/tovholder", {"staff": "mette", "reason": "tilbage"},
                  if_match=case_etag(2), method="PUT"), 403, "not-permitted", "former tovholder", mark)
@@ -432,6 +440,7 @@ def tovholder():
                     if_match=case_etag(2), method="PUT"), 200)
     assert r.body["tovholder"]["staff"] == "mette"
     assert [i["id"] for i in expect(call("GET", "/v1/me/cases", "mette/tovholder"), 200).body["items"]] == [2]
+    assert open_tasks <= queue_of("mette/tovholder") and not open_tasks & queue_of("jonas/tovholder")
     c = expect(call("GET", "/v1/cases/2", "mette/tovholder"), 200).body
     assert [(h["from"], h["to"], h["by"]) for h in c["tovholder_history"]][-2:] == [("mette", "jonas", "mette"), ("jonas", "mette", "mette")]
 

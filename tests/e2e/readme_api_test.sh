@@ -26,4 +26,4 @@ last=$(printf '%s\n' "$out" | jq -sc '.[-1]')
 assert_eq '{"phase":"opfoelgning","tovholder":"ayse","goals":["Bo i egen lejlighed"]}' "$last" "the last answer"
 assert_contains "$out" '"done"' "the task was completed"
 assert_contains "$out" '"accepted"' "the handover was accepted"
-assert_eq 1 "$(sql "SELECT count(*) FROM access_log WHERE actor = 'ayse' AND reason = 'modtager overdragelsen'")" "the read is in the access log with its purpose"
+assert_eq 1 "$(sql "SELECT count(*) FROM access_entries WHERE actor = 'ayse' AND reason = 'modtager overdragelsen'")" "the read is in the access log with its purpose"

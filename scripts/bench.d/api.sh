@@ -81,6 +81,7 @@ api_seed() {
                  (SELECT count(*) FROM overgang.task WHERE status = 'open' AND kind = 'handover'),
                  pg_database_size(current_database()) / 1048576)")
   echo "    seeded in $((SECONDS - t0)) s: $shape"
+  record seed.seconds "$((SECONDS - t0))" s "the api data set ($BENCH_SCALE scale): $shape" "<= 180"
 }
 
 # api_tokens: the targets files wrk takes its requests from, one "TOKEN PATH" a line.

@@ -80,14 +80,13 @@ local MAALTYPE = {
 }
 
 -- The FFB sub-themes case:goal knows (the § 123 themes lead to these).
-local FFB_TEMA = {}
-for _, t in ipairs { "Varetage uddannelse", "Varetage beskæftigelse", "Varetage økonomi",
+local FFB_TEMAER = { "Varetage uddannelse", "Varetage beskæftigelse", "Varetage økonomi",
   "Varetage bolig", "Deltage i sociale fællesskaber og fritidsaktiviteter",
   "Varetage relationer til netværk", "Indgå i samspil og kontakt", "Varetage egen sundhed",
   "Uddannelse og job", "Boligsituation", "Økonomisk situation", "Familiesituation",
-  "Fysisk helbred" } do
-  FFB_TEMA[t] = true
-end
+  "Fysisk helbred" }
+local FFB_TEMA = {}
+for _, t in ipairs(FFB_TEMAER) do FFB_TEMA[t] = true end
 
 local MAANEDER = { "januar", "februar", "marts", "april", "maj", "juni", "juli", "august",
   "september", "oktober", "november", "december" }
@@ -335,6 +334,15 @@ end
 local FFB_VALG = { { "ingen", "Ingen" }, { "let", "Let" }, { "moderat", "Moderat" },
   { "omfattende", "Omfattende" }, { "fuldstaendigt", "Fuldstændigt" },
   { "ikke vurderet", "Ikke vurderet" } }
+-- For the report to KL (FFB): the goal type, the level expected when the goal is reached, the
+-- FFB sub-theme, and at a follow-up whether the effort goes on.
+local MAALTYPE_VALG = { { "udvikle", "Udvikle" }, { "fastholde", "Fastholde" },
+  { "begraense-tab", "Begrænse tab" } }
+local NIVEAU_VALG = { table.unpack(FFB_VALG, 1, 5) }
+local FFB_TEMA_VALG = {}
+for _, t in ipairs(FFB_TEMAER) do FFB_TEMA_VALG[#FFB_TEMA_VALG + 1] = { t, t } end
+local FORTSAET = { name = "fortsaet", label = "Skal indsatsen fortsætte?", type = "select",
+  options = { { "ja", "Ja, indsatsen fortsætter" }, { "nej", "Nej, indsatsen afsluttes" } } }
 local RESULTAT_VALG = { { "opnaaet", "Opnået" }, { "delvist opnaaet", "Delvist opnået" },
   { "ikke opnaaet", "Ikke opnået" }, { "ikke relevant", "Ikke relevant" } }
 local OPGAVER = {
@@ -344,6 +352,11 @@ local OPGAVER = {
       { "stoettebehov", "Støttebehov" }, { "uddannelse", "Uddannelse" },
       { "beskaeftigelse", "Beskæftigelse og forsørgelse" }, { "bolig", "Bolig" },
       { "sociale-forhold", "Sociale forhold" }, { "andet", "Andet" } } },
+    { name = "maaltype", label = "Måltype (FFB)", type = "select", options = MAALTYPE_VALG,
+      hint = "Skal den unge udvikle en funktion, fastholde den eller begrænse et tab?" },
+    { name = "forventet_niveau", label = "Forventet støttebehov, når målet er nået (FFB)",
+      type = "select", options = NIVEAU_VALG },
+    { name = "ffb_tema", label = "FFB-tema for målet", type = "select", options = FFB_TEMA_VALG },
     { name = "oensker", label = "Den unges og forældrenes ønsker", type = "textarea" },
     { name = "stoettebehov", label = "Støttebehov (FFB)", type = "select",
       instrument = "ffb-stoettebehov", options = FFB_VALG },
@@ -371,6 +384,7 @@ for _, m in ipairs { 3, 12 } do
       instrument = "ffb-stoettebehov", options = FFB_VALG },
     { name = "resultat", label = "Resultat for den unges mål", type = "select",
       instrument = "maalopfyldelse", options = RESULTAT_VALG },
+    FORTSAET,
   } }
 end
 

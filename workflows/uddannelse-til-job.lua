@@ -106,18 +106,17 @@ local MAALTYPE = {
   fastholde = "fastholde", udvikle = "udvikle", ["begraense-tab"] = "begraense-tab",
   ["begrænse tab"] = "begraense-tab", ["begraense tab"] = "begraense-tab",
 }
-local FFB_NIVEAU = {}
-for _, w in ipairs { "ingen", "let", "moderat", "omfattende", "fuldstændigt", "fuldstaendigt" } do
+local FFB_NIVEAU = { fuldstaendigt = "fuldstændigt" }
+for _, w in ipairs { "ingen", "let", "moderat", "omfattende", "fuldstændigt" } do
   FFB_NIVEAU[w] = w
 end
-local FFB_TEMA = {}
-for _, t in ipairs { "Varetage uddannelse", "Varetage beskæftigelse", "Varetage økonomi",
+local FFB_TEMAER = { "Varetage uddannelse", "Varetage beskæftigelse", "Varetage økonomi",
   "Varetage bolig", "Deltage i sociale fællesskaber og fritidsaktiviteter",
   "Varetage relationer til netværk", "Indgå i samspil og kontakt", "Varetage egen sundhed",
   "Uddannelse og job", "Boligsituation", "Økonomisk situation", "Familiesituation",
-  "Fysisk helbred" } do
-  FFB_TEMA[t] = true
-end
+  "Fysisk helbred" }
+local FFB_TEMA = {}
+for _, t in ipairs(FFB_TEMAER) do FFB_TEMA[t] = true end
 
 local function is_date(s) return type(s) == "string" and s:match("^%d%d%d%d%-%d%d%-%d%d$") ~= nil end
 
@@ -331,7 +330,7 @@ local function followup_done(case, m, o)
   measures(case, "followup", o)
   case:set("opfoelgning_" .. m, { dato = date.ymd(case.now), i_job_eller_uddannelse =
     o.i_job_eller_uddannelse, timer = tonumber(o.timer), selvvurdering = tonumber(o.selvvurdering),
-    fortsaet = type(o.fortsaet) == "boolean" and o.fortsaet or nil })
+    fortsaet = ({ ja = true, nej = false, [true] = true, [false] = false })[o.fortsaet] })
   if m == OPFOELGNING[#OPFOELGNING] then
     local outcome = "uafklaret"
     if o.i_job_eller_uddannelse == true then
@@ -369,12 +368,30 @@ local STATUS = {
   { name = "selvvurdering", label = "Den unges egen vurdering (1-10)", type = "number",
     instrument = "selvvurdering-1-10", hint = "Hvordan går det, på en skala fra 1 til 10?" },
 }
+-- For the report to KL (FFB): the goal type (udvikle unless the conversation says otherwise),
+-- the level expected when the goal is reached, the FFB sub-theme, and at a follow-up whether
+-- the effort goes on.
+local FFB_TEMA_VALG = {}
+for _, t in ipairs(FFB_TEMAER) do FFB_TEMA_VALG[#FFB_TEMA_VALG + 1] = { t, t } end
+local FFB_MAAL = {
+  { name = "maaltype", label = "Måltype (FFB)", type = "select", options = {
+    { "udvikle", "Udvikle" }, { "fastholde", "Fastholde" }, { "begraense-tab", "Begrænse tab" } },
+    hint = "Uden svar: udvikle." },
+  { name = "forventet_niveau", label = "Forventet støttebehov, når målet er nået (FFB)",
+    type = "select", options = { { "ingen", "Ingen" }, { "let", "Let" },
+      { "moderat", "Moderat" }, { "omfattende", "Omfattende" },
+      { "fuldstaendigt", "Fuldstændigt" } } },
+  { name = "ffb_tema", label = "FFB-tema for målet", type = "select", options = FFB_TEMA_VALG },
+}
+local FORTSAET = { name = "fortsaet", label = "Skal indsatsen fortsætte?", type = "select",
+  options = { { "ja", "Ja, indsatsen fortsætter" }, { "nej", "Nej, indsatsen afsluttes" } } }
 local OPGAVER = {
   samtale = { title = "Samtale om den unges mål", outcome = felter {
     { name = "maal", label = "Den unges mål, med den unges egne ord", type = "textarea" },
     { name = "tema", label = "Temaet, målet hører til", type = "select", options = {
       { "uddannelse", "Uddannelse" }, { "beskaeftigelse", "Beskæftigelse" },
       { "bolig", "Bolig" }, { "sociale-forhold", "Sociale forhold" }, { "andet", "Andet" } } },
+    FFB_MAAL[1], FFB_MAAL[2], FFB_MAAL[3],
     STATUS[1], STATUS[2], STATUS[3],
   } },
   ["jobcenter-planlaegning"] = { title = "Planlægning efter STU", outcome = felter {} },
@@ -406,7 +423,7 @@ end
 OPGAVER["valg-af-trin"] = { title = "Valg af næste skridt", outcome = felter(valg) }
 for _, m in ipairs(OPFOELGNING) do
   OPGAVER["opfoelgning-" .. m] = { title = ("Opfølgning efter %d måneder"):format(m),
-    outcome = felter { STATUS[1], STATUS[2], STATUS[3] } }
+    outcome = felter { STATUS[1], STATUS[2], STATUS[3], FORTSAET } }
 end
 
 -- The tasks the tovholder is reminded of when their deadline passes.

@@ -44,6 +44,13 @@ assert_eq 0 "$(sql "SELECT count(*) FROM cases WHERE status = 'closed' AND EXIST
 [ "$(sql "SELECT count(*) FROM task WHERE kind = 'handover' AND status = 'open'")" -gt 5 ] || fail "too few open handovers"
 [ "$(sql "SELECT count(*) FROM task WHERE kind = 'handover' AND status = 'accepted'")" -gt 50 ] || fail "too few accepted handovers"
 [ "$(sql "SELECT count(*) FROM goal")" -gt 100 ] || fail "too few goals"
+# the FFB words the report to KL needs: on most goals, and a decision at each done follow-up
+[ "$(sql "SELECT count(*) FILTER (WHERE maaltype IS NOT NULL AND forventet_niveau IS NOT NULL
+                                   AND ffb_tema IN (SELECT name FROM fhir_ffb_tema)) * 2 > count(*) FROM goal")" = t ] ||
+  fail "most goals should carry a goal type, an expected level and a known FFB sub-theme"
+assert_eq 0 "$(sql "SELECT count(*) FROM task WHERE key LIKE 'opfoelgning-%' AND kind = 'task' AND status = 'done'
+                      AND outcome->>'fortsaet' IS DISTINCT FROM 'ja' AND outcome->>'fortsaet' IS DISTINCT FROM 'nej'")" \
+  "done follow-ups without a decision to go on or end"
 assert_eq 0 "$(sql "SELECT count(*) FROM cases c WHERE c.phase NOT IN ('dialog', 'afklaring', 'afslaaet', 'nej-tak', 'fravalgt')
                       AND NOT EXISTS (SELECT 1 FROM measure m WHERE m.case_id = c.id AND m.kind = 'baseline')")" "cases past the first talk without a baseline"
 [ "$(sql "SELECT count(*) FROM measure WHERE kind = 'followup'")" -gt 100 ] || fail "too few follow-up measures"

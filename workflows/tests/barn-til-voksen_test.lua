@@ -353,8 +353,12 @@ test("the form a department fills in the task list gives the handler what it rea
   -- as the task list sends the declared fields: texts, a select's value, a checkbox
   s:complete_task { key = "dialogmoede", outcome = {
     maal = "Jeg vil bo sammen med andre unge", tema = "bolig", oensker = "Samme kontaktperson",
-    stoettebehov = "moderat" } }
+    stoettebehov = "moderat", maaltype = "fastholde", forventet_niveau = "fuldstaendigt",
+    ffb_tema = "Varetage bolig" } }
   s:expect_goal { key = "maal-1", text = "bo sammen med andre unge", theme = "bolig" }
+  -- the FFB words as the form's selects send them, spelled as the registry has them
+  s:expect_goal { key = "maal-1", maaltype = "fastholde", forventet_niveau = "fuldstændigt",
+    ffb_tema = "Varetage bolig" }
   s:expect_measure { instrument = "ffb-stoettebehov", kind = "baseline", value = "moderat",
     goal = "maal-1" }
   s:expect_phase "afdaekning"

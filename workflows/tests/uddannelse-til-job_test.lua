@@ -323,7 +323,10 @@ test("the task list's form: ja/nej, a reason per lighter step and an external of
   local s = stu_elev()
   s:advance_to "2026-08-31"
   s:complete_task { key = "samtale", outcome = { maal = "Arbejde med dyr", tema = "beskaeftigelse",
-    i_job_eller_uddannelse = "nej", timer = "0", selvvurdering = "4" } }
+    i_job_eller_uddannelse = "nej", timer = "0", selvvurdering = "4", maaltype = "fastholde",
+    forventet_niveau = "fuldstaendigt", ffb_tema = "Varetage beskæftigelse" } }
+  s:expect_goal { key = "eget-maal", text = "Arbejde med dyr", maaltype = "fastholde",
+    forventet_niveau = "fuldstændigt", ffb_tema = "Varetage beskæftigelse" }
   s:expect_measure { instrument = "i-job-eller-uddannelse", kind = "baseline", value = "nej" }
   s:expect_measure { instrument = "timer-pr-uge", kind = "baseline", value = 0 }
   s:complete_task { key = "valg-af-trin", outcome = { trin = "praktik", ekstern = true,
@@ -338,7 +341,8 @@ test("the task list's form: ja/nej, a reason per lighter step and an external of
     timer = "15" } }
   s:advance_to "2026-12-07"
   s:complete_task { key = "opfoelgning-3", outcome = { i_job_eller_uddannelse = "ja",
-    timer = "15", selvvurdering = "7" } }
+    timer = "15", selvvurdering = "7", fortsaet = "ja" } }
   s:expect_measure { instrument = "i-job-eller-uddannelse", kind = "followup", value = "ja" }
+  assert(s:state()["opfoelgning_3"].fortsaet == true, "the follow-up's decision: go on")
   s:expect_no_task { key = "valg-af-trin", status = "open" }
 end)

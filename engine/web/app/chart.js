@@ -26,7 +26,8 @@ export function norm(word) {
 export function scaleOf(instrument) {
   const v = instrument?.values || {};
   if (Array.isArray(v.words)) {
-    const words = v.words;
+    const none = (v.not_comparable || []).map(norm);
+    const words = v.words.filter(w => !none.includes(norm(w)));
     return {labels: words, min: 0, max: Math.max(words.length - 1, 1), unit: '',
       position: x => {
         const i = words.findIndex(w => norm(w) === norm(x));

@@ -197,7 +197,7 @@ function valueControl(instrument) {
   if (Array.isArray(v.words)) {
     return {control: h('select', {class: 'form-select', id: 'maaling-vaerdi'},
       h('option', {value: ''}, 'Vælg'),
-      [...v.words, ...(v.not_comparable || [])].map(w => h('option', {value: w}, w))),
+      [...new Set([...v.words, ...(v.not_comparable || [])])].map(w => h('option', {value: w}, w))),
     hint: instrument.kind === 'yesno' ? 'Ja eller nej.' : 'Fra det laveste til det højeste trin.'};
   }
   const attrs = {type: 'number', class: 'form-input input-width-xs', id: 'maaling-vaerdi',

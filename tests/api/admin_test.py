@@ -255,7 +255,14 @@ def staff_list():
     r = expect(call("GET", "/v1/staff?status=active&limit=2", "admin/administrator"), 200)
     assert len(r.body["items"]) == 2 and r.body["next_cursor"]
     expect_problem(call("GET", "/v1/staff?status=gone", "admin/administrator"), 400, "bad-parameter")
-    roles_refused("GET", "/v1/staff", ["administrator", "lead"])
+    # a tovholder or caseworker: the active colleagues of their departments, themselves too
+    r = expect(call("GET", "/v1/staff", "jonas/tovholder"), 200)
+    assert [s["id"] for s in r.body["items"]] == ["jonas", "mette"], r
+    r = expect(call("GET", "/v1/staff", "bo/worker"), 200)
+    assert [s["id"] for s in r.body["items"]] == ["ayse", "bo"], r
+    r = expect(call("GET", "/v1/staff?department=ppr", "jonas/tovholder"), 200)
+    assert r.body["items"] == []
+    roles_refused("GET", "/v1/staff", ["administrator", "lead", "tovholder", "worker"])
 
 
 def staff_create():

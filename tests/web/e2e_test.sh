@@ -32,6 +32,22 @@ handovers=$(sql "SELECT count(*) FROM task WHERE department_id = 'voksenhandicap
 [ "$mine" -ge 1 ] && [ "$claimable" -ge 2 ] && [ "$handovers" -ge 2 ] ||
   fail "the demo data lacks what the tests need: $mine open tasks of hanne.kjaer (1 needed), $claimable to claim in voksenhandicap (2), $handovers handovers there (2)"
 
+# a case whose tovholder is unavailable, for the lead of Børn og Familie to pick a new one: a
+# colleague becomes absent, and their case gets the task the engine makes for a workflow that
+# has no tovholder_unavailable handler of its own (the shipped workflows pick a colleague
+# themselves, so the status changes here without the trigger's event)
+absent=$(sql "SELECT tovholder FROM cases WHERE tovholder_department = 'born-familie' AND status = 'active'
+                AND tovholder NOT IN ('hanne.kjaer', 'birgit.lund') GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1")
+[ -n "$absent" ] || fail "the demo data has no case held by a colleague in born-familie"
+sql "ALTER TABLE staff DISABLE TRIGGER staff_became_unavailable;
+     UPDATE staff SET status = 'absent', revision = revision + 1 WHERE id = '$absent';
+     ALTER TABLE staff ENABLE TRIGGER staff_became_unavailable;
+     INSERT INTO task (case_id, kind, key, department_id, title, body, due_at)
+     SELECT id, 'task', 'tovholder_unavailable', 'born-familie', 'Vælg en ny tovholder',
+            'Tovholderen er fraværende eller fratrådt. Vælg en ny tovholder for forløbet.',
+            now() - interval '3 years'
+       FROM cases WHERE tovholder = '$absent' AND status = 'active' ORDER BY id LIMIT 1"
+
 export OG_TOKENS="$TEST_TMP/tokens" OG_SCREENSHOTS="$OVERGANG_SRC/var/screenshots"
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 OG_PW_OUT="$TEST_TMP/playwright"
 mkdir -p "$OG_SCREENSHOTS"

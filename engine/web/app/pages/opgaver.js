@@ -1,6 +1,7 @@
 // Mine opgaver: the tovholder's queue (overdue first, as the API orders it), completing a
 // task with its outcome, and the cases the person holds with their next deadline.
 import {h, replace, alert} from '../dom.js';
+import {get} from '../api.js';
 import {pagedList} from '../list.js';
 import {completeForm} from '../complete.js';
 import * as fmt from '../format.js';
@@ -15,6 +16,13 @@ export function dueCell(item) {
 export function caseLink(c, citizen) {
   return h('a', {href: `/sag/${c.id}`, 'data-link': true}, citizen ? citizen.name : `Sag ${c.id}`);
 }
+
+// The departments by name, for a filter (GET /v1/departments, a page of them).
+export function departmentOptions() {
+  return get('/v1/departments?limit=200').then(({data}) => data.items.map(d => [d.id, d.name]));
+}
+
+const byCitizen = {label: 'Borger', key: i => i.citizen ? i.citizen.name : ''};
 
 export function opgaverPage({me}) {
   const news = h('div', {class: 'og-news', tabindex: '-1'});
@@ -47,7 +55,14 @@ export function opgaverPage({me}) {
   queue = pagedList({
     caption: 'Mine opgaver, de overskredne først',
     path: '/v1/me/queue',
-    empty: 'Du har ingen åbne opgaver.',
+    empty: 'Du har ingen åbne opgaver, der passer.',
+    apiOrder: 'Frist (overskredne først)',
+    filters: [
+      {name: 'status', label: 'Status', options: [['open', 'Åbne'], ['claimed', 'Taget']]},
+      {name: 'department', label: 'Afdeling', options: [], more: departmentOptions},
+      {name: 'case', label: 'Sagsnummer', type: 'number'},
+    ],
+    sorts: [byCitizen, {label: 'Fase', key: t => fmt.phase(t.case.phase_title, t.case.phase)}],
     columns: [
       {title: 'Frist', cell: dueCell},
       {title: 'Opgave', cell: t => h('span', {}, t.title,
@@ -71,6 +86,8 @@ export function opgaverPage({me}) {
     caption: 'Sager, hvor jeg er tovholder, efter næste frist',
     path: '/v1/me/cases',
     empty: 'Du er ikke tovholder på nogen sag.',
+    apiOrder: 'Næste frist',
+    sorts: [byCitizen, {label: 'Fase', key: c => fmt.phase(c.phase_title, c.phase)}],
     columns: [
       {title: 'Borger', cell: c => caseLink(c, c.citizen)},
       {title: 'Forløb', cell: c => fmt.workflow(c.workflow.name)},

@@ -61,7 +61,7 @@ test('administration: the administrator retries a stuck case, and it leaves the 
   await expect(page.getByText('Ingen sager er standset')).toBeVisible();
 });
 
-test('ledelse: a manager chooses a period, sees the effect and deadline reports and downloads one as CSV', async ({page}) => {
+test('ledelse: a manager chooses a period, sees the effect and deadline reports and downloads one as CSV', async ({page, request}) => {
   await signIn(page, 'manager');
   await expect(page.getByRole('heading', {name: 'Ledelse', level: 1})).toBeVisible();
   const form = page.getByRole('form', {name: 'Vælg periode og forløb'});
@@ -78,6 +78,16 @@ test('ledelse: a manager chooses a period, sees the effect and deadline reports 
   const deadlines = page.getByRole('table', {name: 'Frister pr. forløb, afdeling og slags'});
   await expect(deadlines).toContainText('Børn og Familie');
   await expect(page.getByRole('table', {name: 'Frister pr. opgave'})).toContainText('Barnets Lov § 111');
+  // small groups as the API suppressed them: a "skjult" cell for each null it sent
+  const auth = {Authorization: `Bearer ${token('manager')}`};
+  const api = await (await request.get(`/v1/reports/deadlines-met?from=${year - 1}-01-01&to=${year}-12-31&workflow=barn-til-voksen`,
+    {headers: auth})).json();
+  const nulls = [...api.rows, ...api.by_key].reduce((n, r) => n + r.suppressed.length, 0);
+  expect(nulls, 'suppressed numbers in the demo data').toBeGreaterThan(0);
+  const shown = page.getByRole('table', {name: /^Frister pr\./}).locator('td:not([data-title="Andel overholdt"]) .og-suppressed');
+  await expect(shown).toHaveCount(nulls);
+  await expect(page.locator('section', {has: page.getByRole('heading', {name: 'Frister overholdt'})}))
+    .toContainText(`${api.suppressed} tal er skjult`);
   await expect(page.getByRole('table', {name: /Tid i fase/})).toBeVisible();
   // numbers only: no case or citizen to open
   await expect(page.locator('main a[href^="/sag/"]')).toHaveCount(0);

@@ -60,37 +60,67 @@ export function layers(phases) {
 // begins. LABEL: the drawing's name; TITLE(phase): the text in its box.
 export function phaseGraph(phases, {label, title = p => p.title || p.name} = {}) {
   const {layer, back, index} = layers(phases);
-  const W = 150, H = 46, GX = 44, GY = 22, PAD = 12;
+  const W = 132, H = 44, GX = 72, GY = 26, PAD = 12, LANE = 9;
   const rows = [];
   phases.forEach((p, i) => { (rows[layer[i]] ||= []).push(i); });
-  const pos = [];
   const tallest = Math.max(...rows.map(r => (r ? r.length : 0)));
-  rows.forEach((r, l) => {
-    (r || []).forEach((i, k) => {
-      const offset = ((tallest - r.length) * (H + GY)) / 2;
-      pos[i] = {x: PAD + l * (W + GX), y: PAD + offset + k * (H + GY)};
-    });
-  });
-  const width = PAD * 2 + rows.length * W + (rows.length - 1) * GX;
-  const height = PAD * 2 + tallest * H + (tallest - 1) * GY + 40; // room for loops below
-  const edges = [];
+  // the edges: to the next layer (near), further on (far: over the boxes, a lane each, in the
+  // gaps between layers), or back (a loop: under the boxes)
+  const list = [];
   phases.forEach((p, i) => {
     for (const n of p.next || []) {
       const j = index.get(n);
       if (j === undefined) continue;
-      const a = pos[i], b = pos[j];
-      let d;
-      if (back.has(`${i}>${j}`) || layer[j] <= layer[i]) {
-        // a loop back: under the boxes
-        const low = Math.max(a.y, b.y) + H + 26;
-        d = `M${a.x + W / 2},${a.y + H} C${a.x + W / 2},${low} ${b.x + W / 2},${low} ${b.x + W / 2},${b.y + H + 4}`;
-      } else {
-        const x1 = a.x + W, y1 = a.y + H / 2, x2 = b.x - 4, y2 = b.y + H / 2;
-        const mid = (x1 + x2) / 2;
-        d = `M${x1},${y1} C${mid},${y1} ${mid},${y2} ${x2},${y2}`;
-      }
-      edges.push(s('path', {d, class: 'og-edge', 'marker-end': 'url(#og-arrow)'}));
+      const kind = back.has(`${i}>${j}`) || layer[j] <= layer[i] ? 'back'
+        : layer[j] - layer[i] === 1 ? 'near' : 'far';
+      list.push({i, j, kind});
     }
+  });
+  const far = list.filter(e => e.kind === 'far')
+    .sort((a, b) => (layer[a.j] - layer[a.i]) - (layer[b.j] - layer[b.i]) || layer[a.i] - layer[b.i]);
+  far.forEach((e, k) => { e.lane = k; });
+  const top = PAD + (far.length ? 16 + far.length * LANE : 0);
+  const pos = [];
+  rows.forEach((r, l) => {
+    (r || []).forEach((i, k) => {
+      const offset = ((tallest - r.length) * (H + GY)) / 2;
+      pos[i] = {x: PAD + l * (W + GX), y: top + offset + k * (H + GY)};
+    });
+  });
+  const width = PAD * 2 + rows.length * W + (rows.length - 1) * GX;
+  const loops = list.some(e => e.kind === 'back');
+  const height = top + tallest * H + (tallest - 1) * GY + PAD + (loops ? 40 : 0);
+  // ports: a node's edges out leave its right side, edges in arrive on its left, spread
+  // along it in the order of the other end, top to bottom
+  const outs = phases.map(() => []), ins = phases.map(() => []);
+  for (const e of list) {
+    if (e.kind === 'back') continue;
+    outs[e.i].push(e);
+    ins[e.j].push(e);
+  }
+  const order = (a, b) => (a.lane ?? -1) - (b.lane ?? -1);
+  phases.forEach((p, i) => {
+    outs[i].sort((a, b) => (a.kind === 'far') - (b.kind === 'far') || pos[a.j].y - pos[b.j].y || order(b, a));
+    ins[i].sort((a, b) => (b.kind === 'far') - (a.kind === 'far') || order(b, a) || pos[a.i].y - pos[b.i].y);
+    outs[i].forEach((e, k) => { e.y1 = pos[i].y + (H * (k + 1)) / (outs[i].length + 1); e.out = k; });
+    ins[i].forEach((e, k) => { e.y2 = pos[i].y + (H * (k + 1)) / (ins[i].length + 1); e.in = k; });
+  });
+  const edges = list.map(e => {
+    const a = pos[e.i], b = pos[e.j];
+    let d;
+    if (e.kind === 'back') {
+      const low = Math.max(a.y, b.y) + H + 26;
+      d = `M${a.x + W / 2},${a.y + H} C${a.x + W / 2},${low} ${b.x + W / 2},${low} ${b.x + W / 2},${b.y + H + 4}`;
+    } else if (e.kind === 'near') {
+      const x1 = a.x + W, x2 = b.x - 4, mid = (x1 + x2) / 2;
+      d = `M${x1},${e.y1} C${mid},${e.y1} ${mid},${e.y2} ${x2},${e.y2}`;
+    } else {
+      const lane = top - 12 - e.lane * LANE;
+      const up = a.x + W + 8 + (e.out % 4) * 7;
+      const down = b.x - 12 - (e.in % 4) * 7;
+      d = `M${a.x + W},${e.y1} L${up},${e.y1} L${up},${lane} L${down},${lane} L${down},${e.y2} L${b.x - 4},${e.y2}`;
+    }
+    return s('path', {d, class: `og-edge og-edge-${e.kind}`, 'marker-end': 'url(#og-arrow)'});
   });
   const nodes = phases.map((p, i) => {
     const t = title(p);
@@ -101,7 +131,7 @@ export function phaseGraph(phases, {label, title = p => p.title || p.name} = {})
     s('rect', {width: W, height: H, rx: 6}),
     end ? s('rect', {x: 3, y: 3, width: W - 6, height: H - 6, rx: 4, class: 'og-node-inner'}) : null,
     s('text', {x: W / 2, y: H / 2, 'dominant-baseline': 'central', 'text-anchor': 'middle'},
-      clip(t, 19)));
+      clip(t, 17)));
   });
   return s('svg', {class: 'og-graph', role: 'img', 'aria-label': label,
     viewBox: `0 0 ${width} ${height}`, width, height},
@@ -116,40 +146,42 @@ export function phaseGraph(phases, {label, title = p => p.title || p.name} = {})
 // null part is suppressed and shows SUPPRESSED instead of bars. MAX: the scale's end (default
 // the largest row total). UNIT(value): the text after each bar.
 export function barChart({label, rows, parts, max, unit = v => String(v), suppressed = 'skjult'}) {
-  const LABEL = 220, BAR = 300, ROW = 30, PAD = 8, TEXT = 110;
+  // a row: its label on a line of its own, the bar under it; narrow enough for a phone
+  const BAR = 320, TEXT = 124, ROW = 46, PAD = 6, BARH = 16;
   const totals = rows.map(r => (r.parts.some(v => v === null || v === undefined)
     ? null : r.parts.reduce((a, b) => a + b, 0)));
   const end = max || Math.max(1, ...totals.filter(t => t !== null));
-  const width = LABEL + BAR + TEXT;
+  const width = BAR + TEXT;
   const height = PAD * 2 + rows.length * ROW;
   const body = rows.map((r, k) => {
     const y = PAD + k * ROW;
+    const barY = y + 20;
     const bars = [];
-    let x = LABEL;
+    let x = 0;
     if (totals[k] === null) {
-      bars.push(s('text', {x: LABEL + 4, y: y + ROW / 2, 'dominant-baseline': 'central',
+      bars.push(s('text', {x: 4, y: barY + BARH / 2, 'dominant-baseline': 'central',
         class: 'og-bar-note'}, suppressed));
     } else {
       r.parts.forEach((v, p) => {
         const w = (v / end) * BAR;
-        if (w > 0) bars.push(s('rect', {x, y: y + 5, width: w, height: ROW - 10, class: parts[p].cls},
+        if (w > 0) bars.push(s('rect', {x, y: barY, width: w, height: BARH, class: parts[p].cls},
           s('title', {}, `${parts[p].name}: ${v}`)));
         x += w;
       });
-      bars.push(s('text', {x: x + 6, y: y + ROW / 2, 'dominant-baseline': 'central'},
+      bars.push(s('text', {x: x + 6, y: barY + BARH / 2, 'dominant-baseline': 'central'},
         unit(r.value !== undefined ? r.value : totals[k])));
     }
     return s('g', {},
-      s('text', {x: LABEL - 8, y: y + ROW / 2, 'dominant-baseline': 'central', 'text-anchor': 'end'},
-        clip(r.label, 32)),
+      s('text', {x: 0, y: y + 8, 'dominant-baseline': 'central', class: 'og-bar-label'},
+        clip(r.label, 60)),
       bars);
   });
   const svg = s('svg', {class: 'og-chart', role: 'img', 'aria-label': label,
     viewBox: `0 0 ${width} ${height}`, width, height},
-  s('line', {x1: LABEL, x2: LABEL, y1: PAD, y2: height - PAD, class: 'og-axis'}), body);
+  s('line', {x1: 0.5, x2: 0.5, y1: PAD, y2: height - PAD, class: 'og-axis'}), body);
   const legend = parts.length > 1
     ? h('ul', {class: 'og-legend', 'aria-hidden': 'true'}, parts.map(p =>
       h('li', {}, h('span', {class: `og-swatch ${p.cls}`}), p.name)))
     : null;
-  return h('figure', {class: 'og-figure'}, h('div', {class: 'og-scroll'}, svg), legend);
+  return h('figure', {class: 'og-figure'}, svg, legend);
 }

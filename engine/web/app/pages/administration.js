@@ -147,6 +147,7 @@ export function administrationPage() {
     if (staffFilter.status) q.set('status', staffFilter.status);
     replace(staffBox, pagedList({
       caption: 'Medarbejdere, efter brugernavn',
+      limit: 10,
       path: `/v1/staff${q.toString() ? `?${q}` : ''}`,
       empty: 'Ingen medarbejdere passer til filtret.',
       columns: [

@@ -177,8 +177,7 @@ export function barChart({label, rows, parts, max, unit = v => String(v), suppre
       bars);
   });
   const svg = s('svg', {class: 'og-chart', role: 'img', 'aria-label': label,
-    viewBox: `0 0 ${width} ${height}`, width, height},
-  s('line', {x1: 0.5, x2: 0.5, y1: PAD, y2: height - PAD, class: 'og-axis'}), body);
+    viewBox: `0 0 ${width} ${height}`, width, height}, body);
   const legend = parts.length > 1
     ? h('ul', {class: 'og-legend', 'aria-hidden': 'true'}, parts.map(p =>
       h('li', {}, h('span', {class: `og-swatch ${p.cls}`}), p.name)))

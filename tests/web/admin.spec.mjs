@@ -45,7 +45,7 @@ test('administration: the administrator sees the workflows and opens one: its so
   await screenshots(page, 'forloeb');
 });
 
-test('administration: the administrator retries a stuck case, and it leaves the list', async ({page}) => {
+test('administration: the administrator retries a stuck case and a parked delivery, and they leave their lists', async ({page}) => {
   await signIn(page, 'administrator');
   await page.goto('/administration');
   const stuck = page.getByRole('table', {name: /Standsede sager/});
@@ -59,6 +59,17 @@ test('administration: the administrator retries a stuck case, and it leaves the 
   await expect(page.getByRole('status').filter({hasText: `Sag ${id} kører igen`})).toBeVisible();
   await expect(stuck.getByRole('button', {name: label})).toHaveCount(0);
   await expect(page.getByText('Ingen sager er standset')).toBeVisible();
+
+  // the parked delivery e2e_test.sh left: sent again, it is no longer parked
+  const parked = page.getByRole('table', {name: /Leverancer til andre systemer \(parkeret\)/});
+  const delivery = parked.locator('tbody tr').filter({hasText: 'HTTP 503 from the receiver'});
+  await expect(delivery).toContainText('Parkeret, 10 forsøg');
+  const send = delivery.getByRole('button', {name: /^Send leverance \d+ igen$/});
+  const sendLabel = await send.getAttribute('aria-label');
+  await send.click();
+  await expect(page.getByRole('status').filter({hasText: /^Leverance \d+ sendes igen/})).toBeVisible();
+  await expect(page.getByRole('button', {name: sendLabel})).toHaveCount(0);
+  await expect(page.getByText('Ingen leverancer er parkeret.')).toBeVisible();
 });
 
 test('ledelse: a manager chooses a period, sees the effect and deadline reports and downloads one as CSV', async ({page, request}) => {

@@ -47,6 +47,22 @@ sql "ALTER TABLE staff DISABLE TRIGGER staff_became_unavailable;
             'Tovholderen er fraværende eller fratrådt. Vælg en ny tovholder for forløbet.',
             now() - interval '3 years'
        FROM cases WHERE tovholder = '$absent' AND status = 'active' ORDER BY id LIMIT 1"
+# for Administration: a case the engine gave up on, as it leaves one (its event failed 5 times,
+# the error on the event and the case), in Ungeindsatsen, away from what the tests above use;
+# and a delivery to another system that was parked
+stuck=$(sql "SELECT id FROM cases c WHERE status = 'active' AND workflow_name = 'uddannelse-til-job'
+  AND tovholder <> 'hanne.kjaer' AND NOT EXISTS (SELECT 1 FROM task t WHERE t.case_id = c.id
+  AND t.department_id = 'voksenhandicap') ORDER BY id DESC LIMIT 1")
+[ -n "$stuck" ] || fail "the demo data has no case of uddannelse-til-job to make stuck"
+sql "WITH e AS (INSERT INTO event (case_id, type, source, attempts, last_error, retry_at)
+       VALUES ($stuck, 'kui_indskrevet', 'api', 5,
+               'uddannelse-til-job.lua:311: attempt to compare nil with string',
+               now() + interval '1 day') RETURNING case_id, last_error)
+     UPDATE cases c SET status = 'stuck', stuck_reason = e.last_error, updated_at = now()
+       FROM e WHERE c.id = e.case_id" >/dev/null
+sql "INSERT INTO outbox (case_id, plugin, action, idem_key, status, attempts, last_error)
+     VALUES ($stuck, 'webhook', 'notify', 'e2e-parked-1', 'parked', 10,
+             'HTTP 503 from the receiver')" >/dev/null
 
 export OG_TOKENS="$TEST_TMP/tokens" OG_SCREENSHOTS="$OVERGANG_SRC/var/screenshots"
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 OG_PW_OUT="$TEST_TMP/playwright"

@@ -153,10 +153,20 @@ test('afdelingens indbakke: a caseworker claims a task of the department', async
   await expect(inbox.getByRole('button', {name: label})).toHaveCount(0);
 });
 
-test('ledelse: a manager is told the page is still to come', async ({page}) => {
+test('ledelse: a manager sees the last twelve months in numbers, never a person', async ({page}) => {
   await signIn(page, 'manager');
   await expect(page.getByRole('heading', {name: 'Ledelse', level: 1})).toBeVisible();
-  await expect(page.getByText('Kommer snart')).toBeVisible();
+  await expect(page).toHaveURL(/\/ledelse$/);
+  // the manager's menu is Ledelse alone: no task list, no case
+  await expect(page.getByRole('navigation', {name: 'Hovedmenu'}).getByRole('link')).toHaveText(['Ledelse']);
+  const form = page.getByRole('form', {name: 'Vælg periode og forløb'});
+  const to = await form.getByLabel('Til og med').inputValue();
+  const from = await form.getByLabel('Fra og med').inputValue();
+  expect(Number(to.slice(0, 4)) - Number(from.slice(0, 4))).toBe(1);
+  await expect(page.getByRole('table', {name: 'Effekt pr. forløb, afdeling og redskab'})).toBeVisible();
+  await expect(page.getByRole('table', {name: 'Frister pr. forløb, afdeling og slags'})).toBeVisible();
+  await expect(page.getByRole('table', {name: /^Tid i fase/})).toBeVisible();
+  await expect(page.locator('main a[href^="/sag/"]')).toHaveCount(0);
   await expectAccessible(page, 'Ledelse');
   await screenshots(page, 'ledelse');
 });

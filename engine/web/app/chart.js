@@ -3,18 +3,8 @@
 // allows no inline script); the same values are in a table under it for those who do not see
 // the chart, and the chart itself is an image with a short description.
 import {h} from './dom.js';
+import {s} from './svg.js';
 import * as fmt from './format.js';
-
-const SVG = 'http://www.w3.org/2000/svg';
-
-function s(tag, attrs = {}, ...children) {
-  const el = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v !== null && v !== undefined) el.setAttribute(k, String(v));
-  }
-  for (const c of children) el.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  return el;
-}
 
 // Compares words as the registry does: trimmed, lower case, æ ø å as ae oe aa.
 export function norm(word) {

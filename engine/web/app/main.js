@@ -8,7 +8,8 @@ import {loginPage} from './pages/login.js';
 import {opgaverPage} from './pages/opgaver.js';
 import {sagPage} from './pages/sag.js';
 import {indbakkePage} from './pages/indbakke.js';
-import {laterPage} from './pages/later.js';
+import {administrationPage, workflowPage} from './pages/administration.js';
+import {ledelsePage} from './pages/ledelse.js';
 
 const main = document.getElementById('main-content');
 let me = null;
@@ -22,9 +23,10 @@ const pages = [
     roles: ['tovholder', 'worker', 'lead'], build: indbakkePage},
   {path: /^\/sag\/(\d+)$/, title: 'Sagen', build: sagPage},
   {path: /^\/administration$/, title: 'Administration', menu: 'Administration',
-    roles: ['administrator'], build: ctx => laterPage(ctx, 'Administration')},
+    roles: ['administrator'], build: administrationPage},
+  {path: /^\/administration\/forloeb\/([^/]+)\/(\d+)$/, title: 'Forløb', build: workflowPage},
   {path: /^\/ledelse$/, title: 'Ledelse', menu: 'Ledelse',
-    roles: ['manager'], build: ctx => laterPage(ctx, 'Ledelse')},
+    roles: ['manager'], build: ledelsePage},
 ];
 
 function home() {

@@ -24,7 +24,8 @@ const pages = [
   {path: /^\/sag\/(\d+)$/, title: 'Sagen', build: sagPage},
   {path: /^\/administration$/, title: 'Administration', menu: 'Administration',
     roles: ['administrator'], build: administrationPage},
-  {path: /^\/administration\/forloeb\/([^/]+)\/(\d+)$/, title: 'Forløb', build: workflowPage},
+  {path: /^\/administration\/forloeb\/([^/]+)\/(\d+)$/, title: 'Forløb', under: 'Administration',
+    build: workflowPage},
   {path: /^\/ledelse$/, title: 'Ledelse', menu: 'Ledelse',
     roles: ['manager'], build: ledelsePage},
 ];
@@ -60,9 +61,9 @@ function renderMenu(current) {
     `${me.name}, ${ROLES[me.role] || me.role}${dept ? ` · ${dept}` : ''}`);
   replace(list, pages.filter(p => p.menu && p.roles.includes(me.role)).map(p => {
     const href = p.path.source.replace(/^\^|\$$/g, '').replace(/\\\//g, '/');
-    const here = current === p;
+    const here = current === p || (current && current.under === p.menu);
     return h('li', {class: here ? 'active current' : null},
-      h('a', {href, class: 'nav-link', 'data-link': true, 'aria-current': here ? 'page' : null},
+      h('a', {href, class: 'nav-link', 'data-link': true, 'aria-current': current === p ? 'page' : here ? 'true' : null},
         h('span', {}, p.menu)));
   }));
 }

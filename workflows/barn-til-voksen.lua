@@ -1,7 +1,7 @@
 -- barn-til-voksen, version 1: the transition from child to adult for a young person with a
--- significant and lasting reduced physical or mental function (issue 8).
+-- significant and lasting reduced physical or mental function.
 --
--- The law (see /work/shared/DOMAIN.md):
+-- The law:
 --   Barnets Lov § 122: the preparation starts as soon as possible after the 16th birthday.
 --   Barnets Lov § 123: cross-cutting, in dialogue with the young person and the parents, no
 --     more extensive than needed, ready so that adult support can start at 18; six themes.

@@ -1,4 +1,4 @@
--- Tests of workflows/barn-til-voksen.lua (issue 8): one test per path a caseworker follows.
+-- Tests of workflows/barn-til-voksen.lua: one test per path a caseworker follows.
 -- Run them with `overgang test workflows/tests`.
 local wf = workflow_file "../barn-til-voksen.lua"
 

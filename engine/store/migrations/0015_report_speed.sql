@@ -3,8 +3,8 @@
 -- (and through it instrument_rank): SQL functions with SET search_path, which PostgreSQL
 -- never inlines and runs as a query of their own for every call. It now computes the same
 -- answers set-based: the registry joined once, a word's place on its scale looked up in a
--- table of the registry's comparable words, scores written out with CASE, and the citizens
--- of each cell counted from one grouping per citizen instead of a sorted DISTINCT per cell.
+-- table of the registry's comparable words, scores written out with CASE, and only the
+-- measures that are compared scored and joined to their cases.
 -- The other reports call no such function per row and stay as they are (at national scale:
 -- cases about 1 s, phases about 2 s, deadlines-met about 9 s, its time going to sorting and
 -- counting 1.7 million tasks). The function keeps its signature (engine/api/routes_reports.c)
@@ -80,25 +80,19 @@ BEGIN
          WHERE f.measured_at > b.measured_at
            AND (q.workflow IS NULL OR c.workflow_name = q.workflow)
            AND (q.department IS NULL OR c.tovholder_department = q.department)),
-    per_citizen AS (
-        SELECT p.wf, p.dep, p.instrument, p.ci, count(*) AS n,
-               count(*) FILTER (WHERE p.d > 0) AS improved,
-               count(*) FILTER (WHERE p.d = 0) AS unchanged,
-               count(*) FILTER (WHERE p.d < 0) AS worse
-          FROM pairs p
-         WHERE p.d IS NOT NULL
-         GROUP BY p.wf, p.dep, p.instrument, p.ci),
     g AS (
         SELECT p.wf, p.dep, p.instrument, report_cells(jsonb_build_object(
-                   'cases', report_nc(sum(p.n)::bigint, count(*)),
-                   'improved', report_nc(sum(p.improved)::bigint,
-                                         count(*) FILTER (WHERE p.improved > 0)),
-                   'unchanged', report_nc(sum(p.unchanged)::bigint,
-                                          count(*) FILTER (WHERE p.unchanged > 0)),
-                   'worse', report_nc(sum(p.worse)::bigint,
-                                      count(*) FILTER (WHERE p.worse > 0))),
+                   'cases', report_nc(count(*), count(DISTINCT p.ci)),
+                   'improved', report_nc(count(*) FILTER (WHERE p.d > 0),
+                                         count(DISTINCT p.ci) FILTER (WHERE p.d > 0)),
+                   'unchanged', report_nc(count(*) FILTER (WHERE p.d = 0),
+                                          count(DISTINCT p.ci) FILTER (WHERE p.d = 0)),
+                   'worse', report_nc(count(*) FILTER (WHERE p.d < 0),
+                                      count(DISTINCT p.ci) FILTER (WHERE p.d < 0))),
                    'cases') AS cells
-          FROM per_citizen p GROUP BY p.wf, p.dep, p.instrument)
+          FROM pairs p
+         WHERE p.d IS NOT NULL
+         GROUP BY p.wf, p.dep, p.instrument)
     SELECT coalesce(jsonb_agg(jsonb_build_object(
                'workflow', g.wf, 'department', g.dep, 'instrument', g.instrument,
                'better', CASE WHEN i.name IS NULL THEN 'higher' ELSE i.better END,
@@ -111,44 +105,37 @@ BEGIN
 
     WITH res AS (
         -- the latest result of each goal in the period
-        SELECT DISTINCT ON (m.case_id, m.goal_key) m.case_id, m.value_text
-          FROM measure m
+        SELECT DISTINCT ON (m.case_id, m.goal_key) c.workflow_name AS wf,
+               c.tovholder_department AS dep, c.citizen_id AS ci,
+               replace(lower(btrim(m.value_text)), 'å', 'aa') AS result
+          FROM measure m JOIN cases c ON c.id = m.case_id
          WHERE m.kind = 'followup' AND m.measured_at >= q.p_start AND m.measured_at < q.p_end
            AND EXISTS (SELECT 1 FROM instrument i
                         WHERE i.name = m.instrument AND i.kind = 'result')
+           AND (q.workflow IS NULL OR c.workflow_name = q.workflow)
+           AND (q.department IS NULL OR c.tovholder_department = q.department)
          ORDER BY m.case_id, m.goal_key, m.measured_at DESC, m.id DESC),
     known AS (
-        SELECT c.workflow_name AS wf, c.tovholder_department AS dep, c.citizen_id AS ci,
-               x.result
-          FROM res
-          JOIN cases c ON c.id = res.case_id,
-               LATERAL (SELECT replace(lower(btrim(res.value_text)), 'å', 'aa') AS result) x
-         WHERE x.result IN ('opnaaet', 'delvist opnaaet', 'ikke opnaaet', 'ikke relevant')
-           AND (q.workflow IS NULL OR c.workflow_name = q.workflow)
-           AND (q.department IS NULL OR c.tovholder_department = q.department)),
-    per_citizen AS (
-        SELECT k.wf, k.dep, k.ci, count(*) AS n,
-               count(*) FILTER (WHERE k.result = 'opnaaet') AS opnaaet,
-               count(*) FILTER (WHERE k.result = 'delvist opnaaet') AS delvist_opnaaet,
-               count(*) FILTER (WHERE k.result = 'ikke opnaaet') AS ikke_opnaaet,
-               count(*) FILTER (WHERE k.result = 'ikke relevant') AS ikke_relevant
-          FROM known k
-         GROUP BY k.wf, k.dep, k.ci)
+        SELECT * FROM res
+         WHERE res.result IN ('opnaaet', 'delvist opnaaet', 'ikke opnaaet', 'ikke relevant'))
     SELECT coalesce(jsonb_agg(jsonb_build_object('workflow', x.wf, 'department', x.dep)
                               || x.cells ORDER BY x.wf, x.dep NULLS LAST), '[]')
       INTO goals_
-      FROM (SELECT p.wf, p.dep, report_cells(jsonb_build_object(
-                       'goals', report_nc(sum(p.n)::bigint, count(*)),
-                       'opnaaet', report_nc(sum(p.opnaaet)::bigint,
-                                            count(*) FILTER (WHERE p.opnaaet > 0)),
-                       'delvist_opnaaet', report_nc(sum(p.delvist_opnaaet)::bigint,
-                                                    count(*) FILTER (WHERE p.delvist_opnaaet > 0)),
-                       'ikke_opnaaet', report_nc(sum(p.ikke_opnaaet)::bigint,
-                                                 count(*) FILTER (WHERE p.ikke_opnaaet > 0)),
-                       'ikke_relevant', report_nc(sum(p.ikke_relevant)::bigint,
-                                                  count(*) FILTER (WHERE p.ikke_relevant > 0))),
+      FROM (SELECT k.wf, k.dep, report_cells(jsonb_build_object(
+                       'goals', report_nc(count(*), count(DISTINCT k.ci)),
+                       'opnaaet', report_nc(count(*) FILTER (WHERE k.result = 'opnaaet'),
+                           count(DISTINCT k.ci) FILTER (WHERE k.result = 'opnaaet')),
+                       'delvist_opnaaet', report_nc(
+                           count(*) FILTER (WHERE k.result = 'delvist opnaaet'),
+                           count(DISTINCT k.ci) FILTER (WHERE k.result = 'delvist opnaaet')),
+                       'ikke_opnaaet', report_nc(
+                           count(*) FILTER (WHERE k.result = 'ikke opnaaet'),
+                           count(DISTINCT k.ci) FILTER (WHERE k.result = 'ikke opnaaet')),
+                       'ikke_relevant', report_nc(
+                           count(*) FILTER (WHERE k.result = 'ikke relevant'),
+                           count(DISTINCT k.ci) FILTER (WHERE k.result = 'ikke relevant'))),
                        'goals') AS cells
-              FROM per_citizen p GROUP BY p.wf, p.dep) x;
+              FROM known k GROUP BY k.wf, k.dep) x;
 
     RETURN report_answer(q, 'effect', jsonb_build_object('rows', rows_, 'goal_results', goals_),
         ARRAY['section', 'workflow', 'department', 'instrument', 'better', 'cases', 'improved',

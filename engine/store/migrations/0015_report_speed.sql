@@ -4,9 +4,10 @@
 -- never inlines and runs as a query of their own for every call. It now computes the same
 -- answers set-based: the registry joined once, a word's place on its scale looked up in a
 -- table of the registry's comparable words, scores written out with CASE, and only the
--- measures that are compared scored and joined to their cases.
+-- measures that are compared scored and joined to their cases: about 3 s through the daemon
+-- (scripts/bench --only report), the answers checked equal to 0010's on that data set.
 -- The other reports call no such function per row and stay as they are (at national scale:
--- cases about 1 s, phases about 2 s, deadlines-met about 9 s, its time going to sorting and
+-- cases under 1 s, phases about 2 s, deadlines-met about 6 s, its time going to sorting and
 -- counting 1.7 million tasks). The function keeps its signature (engine/api/routes_reports.c)
 -- and, being replaced, its grants.
 

@@ -40,7 +40,7 @@ bench_report() {
   quiet_before report
   secs=$(report_time "$url" "$token" "/v1/reports/effect?from=$from&to=$to")
   echo "    effect report, $from to $to ($goals goals): $secs s;" \
-    "$(jq -c '[.instruments[]? | {instrument, improved, unchanged, worse}] | .[0:3]' \
+    "$(jq -c '[.rows[]? | {instrument, improved, unchanged, worse}] | .[0:3]' \
       "$BENCH_DIR/report-answer.json" 2>/dev/null | head -c 300)"
   record report.seconds "$(printf '%.2f' "$secs")" s "the effect report over every case" "<= $REPORT_TARGET_S"
   secs=$(report_time "$url" "$token" "/v1/reports/deadlines-met?from=$from&to=$to")

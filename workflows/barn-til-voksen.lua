@@ -427,7 +427,9 @@ return workflow {
       text = "Du har fået svar på, hvilken støtte du får som voksen (Barnets Lov § 123). "
         .. "3 måneder og 12 måneder efter, at Voksenhandicap tog over, spørger vi dig, om "
         .. "støtten hjælper dig mod dine mål. Din tovholder i Voksenhandicap er din kontakt." },
-    { "nej-tak", title = "Nej tak", next = { "afslaaet" },
+    -- The two "no thanks" phases are not announced: the plan of a young person who has not
+    -- said no does not tell them what happens if they do (nor an anbragt path they are not on).
+    { "nej-tak", title = "Nej tak", next = { "afslaaet" }, announce = false,
       text = "Du har sagt nej tak til hjælp til at forberede dit voksenliv. Det respekterer vi. "
         .. "Fordi du er anbragt, skal vi stadig beslutte, om du kan få støtte, efter du er "
         .. "fyldt 18. Det skal ske senest et halvt år før din 18-års fødselsdag (Barnets Lov "
@@ -435,7 +437,7 @@ return workflow {
     { "afsluttet", title = "Afsluttet",
       text = "Forberedelsen af din overgang til voksenlivet er slut (Barnets Lov § 123). Har du "
         .. "spørgsmål til din støtte, kan du altid kontakte din tovholder i Voksenhandicap." },
-    { "afslaaet", title = "Afslået",
+    { "afslaaet", title = "Afslået", announce = false,
       text = "Du har sagt nej tak til hjælp til at forberede dit voksenliv, og det respekterer "
         .. "vi. Vi forbereder din overgang sammen med dig (Barnets Lov § 123), så nu har vi "
         .. "lukket sagen. Du kan altid ombestemme dig. Kontakt Børn og Familie, hvis du er under 18, "

@@ -465,7 +465,8 @@ return workflow {
       text = "Dit forløb er slut. Hvis du får brug for hjælp igen, kan du altid kontakte "
         .. "jobcentret (lov om en aktiv beskæftigelsesindsats) eller ungeindsatsen, hvis du er "
         .. "under 25 år (lov om kommunal indsats for unge under 25 år)." },
-    { "fravalgt", title = "Fravalgt",
+    -- not announced: the plan does not tell a young person what happens if they say no thanks
+    { "fravalgt", title = "Fravalgt", announce = false,
       text = "Du har sagt nej tak til hjælpen, og vi har lukket dit forløb. Det er dit valg. Du "
         .. "kan altid sige til, hvis du vil have hjælp igen (lov om kommunal indsats for unge "
         .. "under 25 år og lov om en aktiv beskæftigelsesindsats)." },

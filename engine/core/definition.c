@@ -28,6 +28,8 @@ json_t *core_definition_json(const struct lwf_def *def)
 			goto fail;
 		if (p->title && json_object_set_new(phase, "title", json_string(p->title)) != 0)
 			goto fail;
+		if (p->unannounced && json_object_set_new(phase, "announce", json_false()) != 0)
+			goto fail;
 	}
 	for (size_t i = 0; i < def->nhandlers; i++)
 		json_array_append_new(handlers, json_string(def->handlers[i]));

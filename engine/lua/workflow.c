@@ -169,7 +169,7 @@ static void read_start(lua_State *L, struct lwf_def *def)
 
 static void read_phases(lua_State *L, struct lwf_def *def)
 {
-	static const char *const keys[] = {"title", "text", "next"};
+	static const char *const keys[] = {"title", "text", "next", "announce"};
 	static const char usage[] = "'phases' must be a non-empty list of phases: phases = { { "
 				    "\"name\", title = \"...\", text = \"...\", next = { ... } }, "
 				    "... }";
@@ -217,6 +217,13 @@ static void read_phases(lua_State *L, struct lwf_def *def)
 					  context);
 			ph->title = dup(L, lua_tostring(L, -1));
 		}
+		int announce = rawfield(L, e, "announce");
+		if (announce != LUA_TNIL && announce != LUA_TBOOLEAN)
+			lwf_error(L,
+				  "%s'announce' must be true or false: false leaves the phase out "
+				  "of what the citizen's plan says may come next",
+				  context);
+		ph->unannounced = announce == LUA_TBOOLEAN && !lua_toboolean(L, -1);
 		int type = rawfield(L, e, "next");
 		if (type == LUA_TNIL)
 			continue;

@@ -17,6 +17,7 @@
 #define OG_LUA_WORKFLOW_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,6 +39,9 @@ struct lwf_phase {
 	char **next; /* the phases this one may move to */
 	size_t nnext;
 	char *title; /* the phase's name as people read it ("Afdækning"); NULL when not given */
+	bool unannounced; /* announce = false: the citizen's plan does not name this phase among
+			   * what may come next (one reached only on the citizen's own "no thanks",
+			   * say); a case may still move to it */
 };
 
 struct lwf_def {

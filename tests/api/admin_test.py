@@ -61,7 +61,7 @@ def workflow_read():
     """one version: source, definition and checksum; a version not deployed is 404"""
     r = expect(call("GET", "/v1/workflows/api-test/1", "admin/administrator"), 200)
     assert r.body["source"] == API_LUA
-    assert [p["name"] for p in r.body["definition"]["phases"]] == ["afdaekning", "overdragelse", "voksen"]
+    assert [p["name"] for p in r.body["definition"]["phases"]] == ["afdaekning", "overdragelse", "voksen", "nej-tak"]
     assert r.body["checksum"] == hashlib.sha256(API_LUA.encode()).hexdigest()
     for path in ["/v1/workflows/api-test/9", "/v1/workflows/nope/1", "/v1/workflows/api-test/x",
                  "/v1/workflows/api-test/99999999999"]:
@@ -77,7 +77,7 @@ def workflow_deploy():
     assert (b["name"], b["version"], b["running_cases"]) == ("api-test", 2, 0), b
     assert b["deployed_by"] == "admin" and b["checksum"] == hashlib.sha256(src.encode()).hexdigest(), b
     # the check's warnings, as `overgang check` prints them, do not stop a deploy
-    assert b["warnings"] == ["api-v2.lua:38:5: warning: nothing sends event 'signal': no case:timer in this file "
+    assert b["warnings"] == ["api-v2.lua:41:5: warning: nothing sends event 'signal': no case:timer in this file "
                              "raises it and the engine does not (a typo? fine if a plugin or the API sends it)"], b
     # the row is the one the CLI would write: same definition as the CLI reads from the file
     assert sql("SELECT definition = (SELECT definition FROM workflow WHERE name = 'api-test' AND version = 1)"

@@ -66,8 +66,8 @@ def case_picture():
     r = expect(call("GET", "/v1/cases/1", "mette/tovholder", headers={"Overgang-Purpose": "forbereder samtale"}), 200)
     b = r.body
     assert b["citizen"]["name"] == "Astrid Testborger" and b["tovholder"]["staff"] == "mette", b
-    assert [p["phase"] for p in b["plan"]] == ["afdaekning", "overdragelse", "voksen"]
-    assert [p["current"] for p in b["plan"]] == [True, False, False]
+    assert [p["phase"] for p in b["plan"]] == ["afdaekning", "overdragelse", "voksen", "nej-tak"]
+    assert [p["current"] for p in b["plan"]] == [True, False, False, False]
     assert {t["key"] for t in b["tasks"]} == {"samtale", "ppr", "overdragelse"}
     assert b["timeline"][0]["type"] == "started"
     assert r.headers["etag"] == b["etag"]

@@ -503,6 +503,12 @@ static void test_a_bad_task_declaration_is_refused(void **state)
 		"  phases = { { \"afdaekning\", title = \"\", text = \"A\" } },",
 		"barn.lua:1: phase 'afdaekning': 'title' must be the phase's name as people read "
 		"it, such as \"Afdækning\"");
+	expect_definition_error(
+		"  name = \"x\", version = 1, title = \"X\",\n"
+		"  phases = { { \"afdaekning\", text = \"A\", announce = \"nej\" } },",
+		"barn.lua:1: phase 'afdaekning': 'announce' must be true or false: false leaves "
+		"the "
+		"phase out of what the citizen's plan says may come next");
 }
 
 static void test_a_second_entry_in_a_phase_is_refused(void **state)

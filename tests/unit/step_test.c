@@ -14,9 +14,11 @@
 static char *next_afdaekning[] = {"planlaegning"};
 static char *next_planlaegning[] = {"overdraget", "afdaekning"};
 static struct lwf_phase phases[] = {
-	{"afdaekning", "Vi er begyndt at forberede din overgang.", next_afdaekning, 1, "Afdækning"},
-	{"planlaegning", "Vi lægger en plan sammen med dig.", next_planlaegning, 2, "Planlægning"},
-	{"overdraget", "Voksenafdelingen har overtaget.", NULL, 0, NULL},
+	{"afdaekning", "Vi er begyndt at forberede din overgang.", next_afdaekning, 1, "Afdækning",
+	 false},
+	{"planlaegning", "Vi lægger en plan sammen med dig.", next_planlaegning, 2, "Planlægning",
+	 false},
+	{"overdraget", "Voksenafdelingen har overtaget.", NULL, 0, NULL, false},
 };
 static char *handlers[] = {"started", "frist_111", "handover_accepted"};
 static struct lwf_def def = {

@@ -4,11 +4,14 @@
 return workflow {
   name = "api-test", version = 1, title = "Overgang til voksenlivet (API-test)",
   phases = {
-    { "afdaekning", title = "Afdaekning", next = { "overdragelse" },
+    { "afdaekning", title = "Afdaekning", next = { "overdragelse", "nej-tak" },
       text = "Vi er begyndt at forberede din overgang til voksenlivet." },
-    { "overdragelse", title = "Overdragelse", next = { "voksen" },
+    { "overdragelse", title = "Overdragelse", next = { "voksen", "nej-tak" },
       text = "Vi giver din sag videre til Voksenhandicap." },
     { "voksen", title = "Voksen", text = "Voksenhandicap har taget imod din sag." },
+    -- not on the plan as a next step (announce = false)
+    { "nej-tak", title = "Nej tak", announce = false,
+      text = "Du har sagt nej tak, og vi har lukket din sag." },
   },
   on = {
     started = function(case, ev)

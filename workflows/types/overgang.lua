@@ -9,6 +9,7 @@
 ---@field title? string the phase's name as people read it ("Afdækning"); overgang check warns without it
 ---@field text string what the citizen reads while the case is in this phase
 ---@field next? string[] the phases this one may move to; none: a final phase
+---@field announce? boolean false: the citizen's plan does not name this phase among what may come next (a phase reached only on the citizen's own "no thanks", say)
 
 ---@class overgang.OutcomeField
 ---@field name string what the handler reads as ev.payload.outcome.NAME: a-z, 0-9 and _

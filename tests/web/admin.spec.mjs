@@ -18,6 +18,11 @@ test('administration: the administrator sees the workflows and opens one: its so
     await expect(row).toContainText(w.name);
     await expect(row.locator('td[data-title="Sager i gang"]')).toHaveText(String(w.running_cases));
   }
+  // sorted by running cases, most first (the first list's sort choice is the workflows')
+  await page.getByLabel('Sortér efter').first().selectOption({label: 'Flest sager i gang'});
+  const running = (await workflows.locator('td[data-title="Sager i gang"]').allTextContents()).map(Number);
+  expect(running).toEqual([...versions.map(v => v.running_cases)].sort((a, b) => b - a));
+  await expect(page.getByRole('status').filter({hasText: 'sorteret efter flest sager i gang'})).toBeVisible();
   await expect(page.getByRole('table', {name: /Standsede sager/})).toBeVisible();
   await expect(page.getByRole('table', {name: /Medarbejdere/})).toContainText('Hanne Kjær');
   await expect(page.getByRole('table', {name: /Afdelinger/})).toContainText('Voksenhandicap');

@@ -41,8 +41,14 @@ export function administrationPage() {
 
   // ---- workflows ----
   const workflows = pagedList({
-    caption: 'Udrullede forløb og versioner, efter navn og version',
+    caption: 'Udrullede forløb og versioner',
     path: '/v1/workflows',
+    apiOrder: 'Navn og version',
+    sorts: [
+      {label: 'Flest sager i gang', key: w => -w.running_cases},
+      {label: 'Flest standsede sager', key: w => -w.stuck_cases},
+      {label: 'Senest udrullet', key: w => -Date.parse(w.deployed_at)},
+    ],
     empty: 'Der er ikke udrullet nogen forløb endnu.',
     columns: [
       {title: 'Forløb', cell: w => h('span', {}, h('a', {href: workflowHref(w), 'data-link': true,
@@ -73,8 +79,13 @@ export function administrationPage() {
     }
   }
   stuck = pagedList({
-    caption: 'Standsede sager, efter sagsnummer',
+    caption: 'Standsede sager',
     path: '/v1/admin/stuck-cases',
+    apiOrder: 'Sagsnummer',
+    sorts: [
+      {label: 'Senest standset', key: c => -Date.parse(c.updated_at)},
+      {label: 'Forløb', key: c => String(fmt.workflow(c.workflow))},
+    ],
     empty: 'Ingen sager er standset. Motoren har ikke givet op på nogen.',
     columns: [
       {title: 'Sag', cell: c => h('a', {href: `/sag/${c.id}`, 'data-link': true}, `Sag ${c.id}`)},
@@ -113,8 +124,13 @@ export function administrationPage() {
   }
   function showOutbox() {
     outbox = pagedList({
-      caption: `Leverancer til andre systemer (${outboxStatus ? OUTBOX[outboxStatus].toLowerCase() : 'alle'}), de ældste først`,
+      caption: `Leverancer til andre systemer (${outboxStatus ? OUTBOX[outboxStatus].toLowerCase() : 'alle'})`,
       path: `/v1/admin/outbox${outboxStatus ? `?status=${outboxStatus}` : ''}`,
+      apiOrder: 'Ældste først',
+      sorts: [
+        {label: 'Flest forsøg', key: d => -d.attempts},
+        {label: 'Modtager', key: d => `${d.plugin} ${d.action}`},
+      ],
       empty: outboxStatus === 'parked' ? 'Ingen leverancer er parkeret.' : 'Ingen leverancer.',
       columns: [
         {title: 'Nr.', cell: d => String(d.id)},
@@ -146,7 +162,9 @@ export function administrationPage() {
     if (staffFilter.department) q.set('department', staffFilter.department);
     if (staffFilter.status) q.set('status', staffFilter.status);
     replace(staffBox, pagedList({
-      caption: 'Medarbejdere, efter brugernavn',
+      caption: 'Medarbejdere',
+      apiOrder: 'Brugernavn',
+      sorts: [{label: 'Navn', key: p => p.name}],
       limit: 10,
       path: `/v1/staff${q.toString() ? `?${q}` : ''}`,
       empty: 'Ingen medarbejdere passer til filtret.',
@@ -164,8 +182,13 @@ export function administrationPage() {
 
   // ---- departments ----
   const departments = pagedList({
-    caption: 'Afdelinger, efter id',
+    caption: 'Afdelinger',
     path: '/v1/departments',
+    apiOrder: 'Id',
+    sorts: [
+      {label: 'Navn', key: d => d.name},
+      {label: 'Flest medarbejdere', key: d => -d.members},
+    ],
     empty: 'Der er ingen afdelinger.',
     columns: [
       {title: 'Afdeling', cell: d => d.name},

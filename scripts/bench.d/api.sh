@@ -31,6 +31,8 @@
 #                               picture, GET /v1/cases/{id}, target p99 <= 30 ms; completing
 #                               tasks, POST /v1/tasks/{id}/complete by the case's tovholder,
 #                               each task once, requests per second)
+#   BENCH_API_COMPLETE_TASKS    open tasks at hand before each complete run (50000: more than
+#                               a run completes; new ones are added when fewer are left)
 #
 # Each route is measured BENCH_RUNS times (3); the results are the medians. The daemon's
 # resident memory after the runs is memory.after_api_mib.
@@ -51,7 +53,7 @@ api_defaults() {
   esac
   : "${BENCH_API_OPEN_PCT:=15}" "${BENCH_API_PEOPLE:=200}" "${BENCH_API_POOL:=8}"
   : "${BENCH_API_CLIENTS:=64}" "${BENCH_API_SECONDS:=20}" "${BENCH_API_WARMUP:=5}"
-  : "${BENCH_API_ROUTES:=queue inbox case complete}"
+  : "${BENCH_API_ROUTES:=queue inbox case complete}" "${BENCH_API_COMPLETE_TASKS:=50000}"
 }
 
 # api_seed: the database, the workflow, the data, and the statistics a live system would have.
@@ -122,14 +124,26 @@ api_tokens() {
 
 # api_complete_targets: the complete route's targets, "TOKEN PATH POST ETAG" a line: the open
 # tasks (not handovers) of the cases the measured tovholdere hold, each once, in an order
-# that spreads them over the people. Made again before every run, as each run completes some;
-# first a pause, as wrk leaves up to 64 requests in flight when it stops, which the daemon
-# still answers (their tasks are done a moment later, and must not be taken again).
+# that spreads them over the people. Made again before every run, as each run completes some:
+# when fewer than BENCH_API_COMPLETE_TASKS are left, new open tasks like the done ones are
+# added on the same cases (as their workflow would), so a run never runs out and never asks
+# twice. First a pause, as wrk leaves up to 64 requests in flight when it stops, which the
+# daemon still answers (their tasks are done a moment later, and must not be taken again).
 api_complete_targets() {
   local file=$BENCH_DIR/api-targets-complete.txt
   sleep 3
   (umask 077 && sql "CREATE TEMP TABLE bench_tok (staff text, token text);
        COPY bench_tok FROM STDIN WITH (DELIMITER ' ');
+       INSERT INTO overgang.task (case_id, kind, key, department_id, title, body, due_at)
+       SELECT t.case_id, 'task', t.key, t.department_id, t.title, t.body, now() + interval '14 days'
+         FROM overgang.task t JOIN overgang.cases c ON c.id = t.case_id
+         JOIN bench_tok k ON k.staff = c.tovholder
+        WHERE t.kind = 'task' AND t.status = 'done' AND c.status = 'active'
+        ORDER BY hashint8(t.id)
+        LIMIT greatest($BENCH_API_COMPLETE_TASKS - (
+                SELECT count(*) FROM overgang.task t JOIN overgang.cases c ON c.id = t.case_id
+                  JOIN bench_tok k ON k.staff = c.tovholder
+                 WHERE t.kind = 'task' AND t.status IN ('open', 'claimed') AND c.status = 'active'), 0);
        SELECT k.token || ' /v1/tasks/' || t.id || '/complete POST \"' || t.revision || '\"'
          FROM overgang.task t JOIN overgang.cases c ON c.id = t.case_id
          JOIN bench_tok k ON k.staff = c.tovholder

@@ -141,6 +141,16 @@ test('lists: the queue filtered by status and sorted by citizen shows what the f
   const names = await queue.locator('tbody tr td[data-title="Borger"]').allTextContents();
   expect(names).toEqual([...names].sort(new Intl.Collator('da').compare));
   await expectAccessible(page, 'Mine opgaver, filtreret');
+  // the cases I hold: finding one citizen by name keeps only their rows
+  const cases = page.getByRole('table', {name: /Sager, hvor jeg er tovholder/});
+  const first = (await cases.locator('tbody tr td[data-title="Borger"]').first().textContent()).trim();
+  await page.getByLabel('Find borger eller sag').fill(first.toUpperCase());
+  const kept = await cases.locator('tbody tr td[data-title="Borger"]').allTextContents();
+  expect(kept.length).toBeGreaterThan(0);
+  for (const n of kept) expect(n.trim()).toBe(first);
+  await expect(page.getByText(`der indeholder "${first.toLocaleLowerCase('da')}"`)).toBeVisible();
+  await page.getByLabel('Find borger eller sag').fill('ingen borger hedder sådan');
+  await expect(page.getByText('Ingen af de hentede rækker passer til søgningen.')).toBeVisible();
   // the department's inbox: only handovers
   await page.getByRole('button', {name: 'Log af'}).click();
   await signIn(page, 'worker');

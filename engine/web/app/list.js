@@ -11,16 +11,19 @@ const collator = new Intl.Collator('da');
 // limit, filters ([{name, label, options: [[value, text]…], more: () => promise of more
 // options} or {name, label, type: 'number'}]:
 // each the API's query parameter NAME), sorts ([{label, key: item => string|number}]: ways
-// to sort besides the API's order, which is named by apiOrder). Returns an element that
-// fills itself, and a reload() for after a change.
+// to sort besides the API's order, which is named by apiOrder), find ({label, text: item =>
+// string}: a field that keeps the rows fetched so far whose text holds what is typed, for a
+// list the API does not filter). Returns an element that fills itself, and a reload() for
+// after a change.
 export function pagedList({caption, columns, path, empty, limit = 25, filters = [], sorts = [],
-  apiOrder = 'Frist'}) {
+  apiOrder = 'Frist', find = null}) {
   const box = h('div', {class: 'og-list'});
   const body = h('div');
   let cursor = null;
   let items = [];
   let query = {};
   let sortBy = -1; // the API's order
+  let needle = ''; // what find keeps, lower case
   const more = h('button', {type: 'button', class: 'button button-secondary', hidden: true},
     'Vis flere');
   const status = h('p', {class: 'og-list-status', role: 'status'});
@@ -32,10 +35,14 @@ export function pagedList({caption, columns, path, empty, limit = 25, filters = 
     return u.pathname + u.search;
   }
 
+  function found() {
+    return needle ? items.filter(i => find.text(i).toLocaleLowerCase('da').includes(needle)) : items;
+  }
+
   function sorted() {
-    if (sortBy < 0) return items;
+    if (sortBy < 0) return found();
     const key = sorts[sortBy].key;
-    return [...items].sort((a, b) => {
+    return [...found()].sort((a, b) => {
       const x = key(a), y = key(b);
       return typeof x === 'number' && typeof y === 'number' ? x - y : collator.compare(String(x), String(y));
     });
@@ -43,8 +50,10 @@ export function pagedList({caption, columns, path, empty, limit = 25, filters = 
 
   function say() {
     const filtered = Object.values(query).some(v => v !== '');
+    const shown = found().length;
     status.textContent = items.length
-      ? `Viser ${items.length}${cursor ? ' – der er flere' : ''}` +
+      ? `Viser ${needle ? `${shown} af ${items.length}, der indeholder "${needle}"` : items.length}` +
+        `${cursor ? ' – der er flere' : ''}` +
         `${filtered ? ', filtreret' : ''}` +
         `${sortBy >= 0 ? `, sorteret efter ${sorts[sortBy].label.toLowerCase()}${cursor ? ' blandt de viste' : ''}` : ''}.`
       : '';
@@ -53,7 +62,8 @@ export function pagedList({caption, columns, path, empty, limit = 25, filters = 
   function draw() {
     t = table(caption, columns);
     t.add(sorted());
-    replace(body, items.length ? t.table : h('p', {}, empty));
+    replace(body, found().length ? t.table
+      : h('p', {}, items.length ? 'Ingen af de hentede rækker passer til søgningen.' : empty));
   }
 
   async function load(first) {
@@ -65,14 +75,14 @@ export function pagedList({caption, columns, path, empty, limit = 25, filters = 
       items.push(...data.items);
       cursor = data.next_cursor;
       more.hidden = !cursor;
-      if (first || sortBy >= 0) {
+      if (first || sortBy >= 0 || needle) {
         draw();
       } else {
         t.add(data.items);
       }
       say();
       if (!first) {
-        const row = sortBy >= 0 ? null : t.tbody.rows[before];
+        const row = sortBy >= 0 || needle ? null : t.tbody.rows[before];
         (row || t.tbody.rows[0])?.querySelector('a, button')?.focus();
       }
     } catch (err) {
@@ -123,7 +133,18 @@ export function pagedList({caption, columns, path, empty, limit = 25, filters = 
       say();
     });
     controls.push(h('div', {class: 'og-filters'}, field('Sortér efter', select,
-      'Frist er rækkefølgen fra serveren; de andre sorterer de hentede rækker.')));
+      `${apiOrder} er rækkefølgen fra serveren; de andre sorterer de hentede rækker.`)));
+  }
+  if (find) {
+    const input = h('input', {class: 'form-input', id: newId('find'), type: 'search',
+      autocomplete: 'off'});
+    input.addEventListener('input', () => {
+      needle = input.value.trim().toLocaleLowerCase('da');
+      draw();
+      say();
+    });
+    controls.push(h('div', {class: 'og-filters'},
+      field(find.label, input, 'Finder blandt de hentede rækker; "Vis flere" henter flere.')));
   }
   replace(body, h('p', {}, 'Henter …'));
   replace(box, controls, body, status, more);

@@ -49,6 +49,7 @@ export function administrationPage() {
       {label: 'Flest standsede sager', key: w => -w.stuck_cases},
       {label: 'Senest udrullet', key: w => -Date.parse(w.deployed_at)},
     ],
+    find: {label: 'Find forløb', text: w => `${w.title} ${w.name}`},
     empty: 'Der er ikke udrullet nogen forløb endnu.',
     columns: [
       {title: 'Forløb', cell: w => h('span', {}, h('a', {href: workflowHref(w), 'data-link': true,
@@ -86,6 +87,8 @@ export function administrationPage() {
       {label: 'Senest standset', key: c => -Date.parse(c.updated_at)},
       {label: 'Forløb', key: c => String(fmt.workflow(c.workflow))},
     ],
+    find: {label: 'Find sag, forløb eller fejl',
+      text: c => `${c.id} ${c.workflow} ${c.stuck_reason || c.event?.last_error || ''}`},
     empty: 'Ingen sager er standset. Motoren har ikke givet op på nogen.',
     columns: [
       {title: 'Sag', cell: c => h('a', {href: `/sag/${c.id}`, 'data-link': true}, `Sag ${c.id}`)},
@@ -189,6 +192,7 @@ export function administrationPage() {
       {label: 'Navn', key: d => d.name},
       {label: 'Flest medarbejdere', key: d => -d.members},
     ],
+    find: {label: 'Find afdeling', text: d => `${d.name} ${d.id}`},
     empty: 'Der er ingen afdelinger.',
     columns: [
       {title: 'Afdeling', cell: d => d.name},

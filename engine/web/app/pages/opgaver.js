@@ -88,6 +88,8 @@ export function opgaverPage({me}) {
     empty: 'Du er ikke tovholder på nogen sag.',
     apiOrder: 'Næste frist',
     sorts: [byCitizen, {label: 'Fase', key: c => fmt.phase(c.phase_title, c.phase)}],
+    find: {label: 'Find borger eller sag',
+      text: c => `${c.citizen?.name || ''} ${c.id} ${fmt.phase(c.phase_title, c.phase)}`},
     columns: [
       {title: 'Borger', cell: c => caseLink(c, c.citizen)},
       {title: 'Forløb', cell: c => fmt.workflow(c.workflow.name)},

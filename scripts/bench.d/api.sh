@@ -256,17 +256,20 @@ bench_api() {
       printf '    %d requests: %d/s; latency p50 %.1f ms, p90 %.1f ms, p99 %.1f ms\n' \
         "$n" "$rps" "$p50" "$p90" "$p99"
       local note="[api] connections $pool, $BENCH_API_CLIENTS wrk connections"
-      record "api.$route.c$pool.p50_ms" "$(printf '%.1f' "$p50")" ms "$note"
-      record "api.$route.c$pool.p90_ms" "$(printf '%.1f' "$p90")" ms "$note"
+      # api.ROUTE.p99_ms and so on; with several pool sizes compared, api.ROUTE.cPOOL.p99_ms
+      local at=""
+      [ "$(wc -w <<<"$BENCH_API_POOL")" -gt 1 ] && at=".c$pool"
+      record "api.$route$at.p50_ms" "$(printf '%.1f' "$p50")" ms "$note"
+      record "api.$route$at.p90_ms" "$(printf '%.1f' "$p90")" ms "$note"
       local target=$API_TARGET_P99_MS
       [ "$route" = case ] && target=$API_CASE_TARGET_P99_MS
       [ "$BENCH_SCALE" = national ] || note="$note (the target is for national scale)"
       if [ "$route" = complete ]; then # a throughput: no latency target
-        record "api.$route.c$pool.p99_ms" "$(printf '%.1f' "$p99")" ms "$note"
+        record "api.$route$at.p99_ms" "$(printf '%.1f' "$p99")" ms "$note"
       else
-        record "api.$route.c$pool.p99_ms" "$(printf '%.1f' "$p99")" ms "$note" "<= $target"
+        record "api.$route$at.p99_ms" "$(printf '%.1f' "$p99")" ms "$note" "<= $target"
       fi
-      record "api.$route.c$pool.rps" "$rps" requests/s "[api] connections $pool"
+      record "api.$route$at.rps" "$rps" requests/s "[api] connections $pool"
       done
     done
     record memory.after_api_mib "$(rss_mib "${DAEMONS[api-$pool]}")" MiB \

@@ -51,6 +51,19 @@ AS $$
         ON wt.workflow_name = c.workflow_name AND wt.workflow_version = c.workflow_version
        AND wt.key = t.key
 $$;
+-- A queue's or inbox's answer from the page of tasks IDS: the items, and the cursor for the
+-- next page when NEXT_KEY (the last item's sort key) is given; with the page's citizens and
+-- cases for the access log.
+CREATE FUNCTION api_task_list(ids bigint[], next_key jsonb, OUT list json,
+                              OUT citizen_ids bigint[], OUT case_ids bigint[])
+LANGUAGE sql STABLE
+AS $$
+    SELECT json_build_object('items', coalesce(json_agg(p.item ORDER BY p.n), '[]'),
+                             'next_cursor', overgang.api_cursor_encode(next_key)),
+           array_agg(p.citizen_id ORDER BY p.n), array_agg(p.case_id ORDER BY p.n)
+      FROM overgang.api_task_page(ids) p
+$$;
+
 CREATE OR REPLACE FUNCTION api_queue(r jsonb) RETURNS json LANGUAGE plpgsql
 SET search_path = overgang, pg_catalog AS $$
 DECLARE
@@ -106,12 +119,8 @@ BEGIN
                     AND (f_status IS NULL OR t.status = f_status)
                   ORDER BY coalesce(t.due_at, 'infinity'), t.id
                   LIMIT lim + 1)) m;
-    SELECT json_build_object(
-               'items', coalesce(json_agg(p.item ORDER BY p.n), '[]'),
-               'next_cursor', CASE WHEN more THEN api_cursor_encode(last) END),
-           array_agg(p.citizen_id ORDER BY p.n), array_agg(p.case_id ORDER BY p.n)
-      INTO result, citizen_ids, case_ids
-      FROM api_task_page(ids) p;
+    SELECT * INTO result, citizen_ids, case_ids
+      FROM api_task_list(ids, CASE WHEN more THEN last END);
     PERFORM api_access(r, citizen_ids, case_ids);
     RETURN result;
 END $$;CREATE OR REPLACE FUNCTION api_inbox(r jsonb) RETURNS json LANGUAGE plpgsql
@@ -167,12 +176,8 @@ BEGIN
                AND (v_kind IS NULL OR t.kind = v_kind)
              ORDER BY (t.status = 'claimed'), coalesce(t.due_at, 'infinity'), t.id
              LIMIT v_limit + 1) p;
-    SELECT json_build_object(
-               'items', coalesce(json_agg(x.item ORDER BY x.n), '[]'),
-               'next_cursor', CASE WHEN v_more THEN api_cursor_encode(v_last) END),
-           array_agg(x.citizen_id ORDER BY x.n), array_agg(x.case_id ORDER BY x.n)
-      INTO v_result, v_citizens, v_cases
-      FROM api_task_page(v_ids) x;
+    SELECT * INTO v_result, v_citizens, v_cases
+      FROM api_task_list(v_ids, CASE WHEN v_more THEN v_last END);
     PERFORM api_access(r, v_citizens, v_cases);
     RETURN v_result;
 END $$;

@@ -79,3 +79,14 @@ export function table(caption, columns, items = []) {
   add(items);
   return {table: tableEl, tbody, add};
 }
+
+// After a page's content arrived (it loads after the page is shown): focus its heading, so a
+// screen reader starts there, unless the person has moved focus elsewhere meanwhile.
+export function focusLoadedHeading(box) {
+  const h1 = box.querySelector('h1');
+  if (!h1) return;
+  h1.tabIndex = -1;
+  if (document.activeElement === document.body || box.contains(document.activeElement)) {
+    h1.focus({preventScroll: true});
+  }
+}

@@ -3,7 +3,7 @@
 // the deliveries to other systems, and the staff and departments. Every list a page at a
 // time, in the API's order; filters where the API has them.
 import {get, post, explain} from '../api.js';
-import {h, replace, alert, field, newId} from '../dom.js';
+import {h, replace, alert, field, newId, focusLoadedHeading} from '../dom.js';
 import {pagedList} from '../list.js';
 import {phaseGraph} from '../svg.js';
 import {sourceView} from '../lua.js';
@@ -286,11 +286,7 @@ export function workflowPage({params, setTitle}) {
   get(`/v1/workflows/${encodeURIComponent(name)}/${version}`).then(({data}) => {
     setTitle(`${data.title}, version ${data.version}`);
     replace(box, workflowView(data));
-    const h1 = box.querySelector('h1');
-    h1.tabIndex = -1;
-    if (document.activeElement === document.body || box.contains(document.activeElement)) {
-      h1.focus({preventScroll: true});
-    }
+    focusLoadedHeading(box);
   }).catch(err => {
     replace(box, h('h1', {}, 'Forløb'), alert('error', 'Forløbet kunne ikke hentes', explain(err)));
   });

@@ -4,7 +4,7 @@
 // a note, a measure on a goal (sent as the workflow's 'maaling' event), and handing the
 // tovholder role to a colleague; each says what happened and reloads what it changed.
 import {get, post, request, explain} from '../api.js';
-import {h, replace, alert, table, field} from '../dom.js';
+import {h, replace, alert, table, field, focusLoadedHeading} from '../dom.js';
 import {measureChart} from '../chart.js';
 import * as fmt from '../format.js';
 
@@ -406,11 +406,7 @@ export function sagPage({params, setTitle, me}) {
     ctx.c = data;
     ctx.instruments = inst.items || [];
     replace(box, view(data, ctx));
-    const h1 = box.querySelector('h1');
-    h1.tabIndex = -1;
-    if (document.activeElement === document.body || box.contains(document.activeElement)) {
-      h1.focus({preventScroll: true});
-    }
+    focusLoadedHeading(box);
   }).catch(err => {
     replace(box, h('h1', {}, 'Sagen'), alert('error', 'Sagen kunne ikke hentes', explain(err)));
   });

@@ -13,6 +13,10 @@
 #include "util/metrics.h"
 
 #define IDLE_RECHECK_SECONDS 60.0
+/* How often an idle daemon looks for events while it cannot hold the wake key (its wake
+ * connection is down): new events may then come without a NOTIFY. */
+#define KEYLESS_RECHECK_SECONDS 1.0
+#define KEY_ERROR_DELAY_MS 1000
 #define CLAIM_ERROR_DELAY_MS 1000
 
 struct runner;
@@ -41,6 +45,10 @@ struct runner {
 	struct worker *workers;
 	int nworkers;
 	struct store_conn *control;
+	/* Holds the wake key while every worker is idle (store_wake_lock_sql, migration 0020). */
+	struct store_conn *waker;
+	enum { KEY_FREE, KEY_ASKED, KEY_HELD, KEY_GIVING } key;
+	struct event *key_retry;
 	struct event *wake_timer, *overdue_timer, *sweep_timer;
 	bool next_due_asked;
 	bool next_due_again; /* asked again while the answer was on its way */
@@ -59,6 +67,8 @@ static void worker_idle(struct worker *w);
 
 static void ask_next_due(struct runner *r);
 
+static void want_key(struct runner *r);
+
 /* Wakes every idle worker. */
 static void wake_all(struct runner *r)
 {
@@ -69,6 +79,83 @@ static void wake_all(struct runner *r)
 		else
 			start_batch(w);
 	}
+}
+
+/* ---- the wake key ----
+ * While some worker is busy, new events need no NOTIFY: a worker claims again after every
+ * batch it writes, and a claim that finds events wakes the idle workers. Once every worker
+ * has found nothing, the daemon takes the wake key and claims once more; from then on, until
+ * it lets the key go, every transaction that inserts events notifies (migration 0020). */
+
+static void on_key_given(struct store_conn *conn, const PGresult *res, void *arg)
+{
+	struct runner *r = arg;
+	r->key = KEY_FREE; /* given back, or gone with a lost connection */
+	want_key(r);	   /* every worker may have gone idle meanwhile */
+}
+
+/* A claim found events: the daemon is busy, so inserting transactions need not notify. */
+static void give_key(struct runner *r)
+{
+	if (r->key == KEY_HELD &&
+	    store_conn_query(r->waker, store_wake_unlock_sql, 0, NULL, on_key_given, r) == 0)
+		r->key = KEY_GIVING;
+}
+
+static void on_key(struct store_conn *conn, const PGresult *res, void *arg)
+{
+	struct runner *r = arg;
+	if (res == NULL) {
+		r->key = KEY_FREE; /* the connection went; on_waker_up asks again */
+		return;
+	}
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		r->key = KEY_FREE;
+		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		if (state && strcmp(state, "55P03") == 0) {
+			/* lock_timeout: another idle daemon holds the key (so new events notify),
+			 * or a transaction that inserted events has not committed yet; ask again */
+			want_key(r);
+			return;
+		}
+		og_warn(json_pack("{s:s}", "error", PQresultErrorMessage(res)),
+			"cannot take the wake key; looking for new events every second");
+		struct timeval tv = {KEY_ERROR_DELAY_MS / 1000, (KEY_ERROR_DELAY_MS % 1000) * 1000};
+		evtimer_add(r->key_retry, &tv);
+		return;
+	}
+	r->key = KEY_HELD;
+	if (runner_idle(r))
+		wake_all(r); /* the events of every transaction that did not notify are visible now */
+	else
+		give_key(r);
+}
+
+/* Every worker has found nothing: take the wake key (see above). */
+static void want_key(struct runner *r)
+{
+	if (r->key != KEY_FREE || r->stopping || !runner_idle(r) || !store_conn_is_up(r->waker))
+		return;
+	if (store_conn_query(r->waker, store_wake_lock_sql, 0, NULL, on_key, r) == 0)
+		r->key = KEY_ASKED;
+}
+
+static void on_key_retry(evutil_socket_t fd, short what, void *arg) { want_key(arg); }
+
+static void on_waker_up(struct store_conn *conn, void *arg)
+{
+	struct runner *r = arg;
+	r->key = KEY_FREE;
+	/* a wait for the key ends now and then, so a long wait is seen and asked again */
+	store_conn_exec(conn, "SELECT set_config('lock_timeout', '1s', false),"
+			      " set_config('statement_timeout', '0', false)");
+	want_key(r);
+}
+
+static void on_waker_down(struct store_conn *conn, const char *why, void *arg)
+{
+	struct runner *r = arg;
+	r->key = KEY_FREE; /* PostgreSQL let the key go with the session */
 }
 
 static void batch_over(struct worker *w, bool claim_again)
@@ -93,7 +180,11 @@ static void batch_over(struct worker *w, bool claim_again)
 
 static void on_retry(evutil_socket_t fd, short what, void *arg) { start_batch(arg); }
 
-static void worker_idle(struct worker *w) { ask_next_due(w->r); }
+static void worker_idle(struct worker *w)
+{
+	ask_next_due(w->r);
+	want_key(w->r);
+}
 
 /* Where a step's error points ("counter.lua:12"), for the log: the message itself stays in
  * the database, as it may quote what a workflow put in it. */
@@ -415,6 +506,11 @@ static void on_claimed(struct store_conn *conn, const PGresult *res, void *arg)
 		return;
 	}
 	w->claimed_at = og_monotonic_seconds();
+	/* busy: new events need no NOTIFY now, and idle workers may find more */
+	give_key(r);
+	for (int i = 0; i < r->nworkers; i++)
+		if (!r->workers[i].busy)
+			start_batch(&r->workers[i]);
 	store_conn_exec(w->conn, store_claim_plan_reset_sql);
 	w->claimed = PQcopyResult(res, PG_COPYRES_ATTRS | PG_COPYRES_TUPLES);
 	if (w->claimed == NULL) {
@@ -491,6 +587,8 @@ static void on_next_due(struct store_conn *conn, const PGresult *res, void *arg)
 		return;
 	}
 	double seconds = IDLE_RECHECK_SECONDS;
+	if (!store_conn_is_up(r->waker))
+		seconds = KEYLESS_RECHECK_SECONDS; /* new events may come without a NOTIFY */
 	if (res && PQresultStatus(res) == PGRES_TUPLES_OK && !PQgetisnull(res, 0, 0)) {
 		/* a little after the due time, never sooner than 10 ms: a timer fired at the due
 		 * time itself could otherwise find the database's clock a moment short of it */
@@ -627,11 +725,13 @@ struct runner *runner_new(struct event_base *base, const struct cfg *cfg,
 	r->m_started = og_metrics_register(OG_COUNTER, "overgang_cases_started_by_sweep_total",
 					   "Cases started by the start sweep.", NULL, NULL, 0);
 	r->wake_timer = evtimer_new(base, on_wake_timer, r);
+	r->key_retry = evtimer_new(base, on_key_retry, r);
 	r->overdue_timer = event_new(base, -1, EV_PERSIST, on_overdue_timer, r);
 	r->sweep_timer = event_new(base, -1, EV_PERSIST, on_sweep_timer, r);
 	r->workers = calloc((size_t)cfg->engine_workers, sizeof *r->workers);
 	if (!r->registry || !r->m_steps || !r->m_batches || !r->m_batch_seconds || !r->m_started ||
-	    !r->wake_timer || !r->overdue_timer || !r->sweep_timer || !r->workers)
+	    !r->wake_timer || !r->key_retry || !r->overdue_timer || !r->sweep_timer ||
+	    !r->workers)
 		goto fail;
 	struct timeval tv = ms_tv(cfg->engine_overdue_interval_ms);
 	event_add(r->overdue_timer, &tv);
@@ -656,6 +756,11 @@ struct runner *runner_new(struct event_base *base, const struct cfg *cfg,
 				    cfg->db_reconnect_min_ms, cfg->db_reconnect_max_ms, &cb);
 	if (r->control == NULL)
 		goto fail;
+	struct store_conn_callbacks wcb = {on_waker_up, on_waker_down, NULL, r};
+	r->waker = store_conn_new(base, cfg_conninfo(cfg), "overgangd wake",
+				  cfg->db_reconnect_min_ms, cfg->db_reconnect_max_ms, &wcb);
+	if (r->waker == NULL)
+		goto fail;
 	return r;
 fail:
 	runner_free(r);
@@ -678,6 +783,7 @@ void runner_free(struct runner *r)
 		return;
 	r->stopping = true;
 	store_conn_free(r->control);
+	store_conn_free(r->waker);
 	for (int i = 0; i < r->nworkers; i++) {
 		struct worker *w = &r->workers[i];
 		store_conn_free(w->conn);
@@ -691,6 +797,8 @@ void runner_free(struct runner *r)
 	free(r->workers);
 	if (r->wake_timer)
 		event_free(r->wake_timer);
+	if (r->key_retry)
+		event_free(r->key_retry);
 	if (r->overdue_timer)
 		event_free(r->overdue_timer);
 	if (r->sweep_timer)

@@ -64,6 +64,11 @@ const char store_workflow_sources_sql[] =
 	"  JOIN jsonb_to_recordset($1::jsonb) AS x(name text, version int)"
 	"    ON w.name = x.name AND w.version = x.version";
 
+/* The key is also in migration 0020's notify_event(). */
+#define WAKE_KEY "8031170740339419507"
+const char store_wake_lock_sql[] = "SELECT pg_advisory_lock(" WAKE_KEY ")";
+const char store_wake_unlock_sql[] = "SELECT pg_advisory_unlock(" WAKE_KEY ")";
+
 const char store_next_due_sql[] =
 	"SELECT extract(epoch FROM least("
 	"  (SELECT min(due_at) FROM event"

@@ -60,6 +60,13 @@ store_directory_from(const PGresult *res);
 /* Workflow sources: $1 a JSON array of {name, version}; columns name, version, source. */
 extern const char store_workflow_sources_sql[];
 
+/* The wake key (migration 0020): a daemon whose workers all found nothing to claim takes it
+ * (waiting for it, up to the wake connection's lock_timeout), claims once more, and sleeps
+ * until a NOTIFY; transactions that insert events notify only while some daemon holds or
+ * waits for it. The daemon lets it go when a claim finds events. */
+extern const char store_wake_lock_sql[];
+extern const char store_wake_unlock_sql[];
+
 /* Seconds until the next pending event falls due (timers, retries), NULL if none. Events
  * that fell due within the last second count too (negative): a timer may fire a moment before
  * the database's clock reaches the due time. */

@@ -91,7 +91,7 @@ static void on_key_given(struct store_conn *conn, const PGresult *res, void *arg
 {
 	struct runner *r = arg;
 	r->key = KEY_FREE; /* given back, or gone with a lost connection */
-	want_key(r);	   /* every worker may have gone idle meanwhile */
+	want_key(r);       /* every worker may have gone idle meanwhile */
 }
 
 /* A claim found events: the daemon is busy, so inserting transactions need not notify. */
@@ -125,8 +125,9 @@ static void on_key(struct store_conn *conn, const PGresult *res, void *arg)
 		return;
 	}
 	r->key = KEY_HELD;
+	/* claim once more: the events of every transaction that did not notify are visible now */
 	if (runner_idle(r))
-		wake_all(r); /* the events of every transaction that did not notify are visible now */
+		wake_all(r);
 	else
 		give_key(r);
 }
@@ -730,8 +731,7 @@ struct runner *runner_new(struct event_base *base, const struct cfg *cfg,
 	r->sweep_timer = event_new(base, -1, EV_PERSIST, on_sweep_timer, r);
 	r->workers = calloc((size_t)cfg->engine_workers, sizeof *r->workers);
 	if (!r->registry || !r->m_steps || !r->m_batches || !r->m_batch_seconds || !r->m_started ||
-	    !r->wake_timer || !r->key_retry || !r->overdue_timer || !r->sweep_timer ||
-	    !r->workers)
+	    !r->wake_timer || !r->key_retry || !r->overdue_timer || !r->sweep_timer || !r->workers)
 		goto fail;
 	struct timeval tv = ms_tv(cfg->engine_overdue_interval_ms);
 	event_add(r->overdue_timer, &tv);

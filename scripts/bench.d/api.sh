@@ -31,7 +31,7 @@
 #                               picture, GET /v1/cases/{id}, target p99 <= 30 ms; completing
 #                               tasks, POST /v1/tasks/{id}/complete by the case's tovholder,
 #                               each task once, requests per second)
-#   BENCH_API_COMPLETE_TASKS    open tasks at hand before each complete run (50000: more than
+#   BENCH_API_COMPLETE_TASKS    open tasks at hand before each complete run (150000: more than
 #                               a run completes; new ones are added when fewer are left)
 #
 # Each route is measured BENCH_RUNS times (3); the results are the medians. The daemon's
@@ -53,7 +53,7 @@ api_defaults() {
   esac
   : "${BENCH_API_OPEN_PCT:=15}" "${BENCH_API_PEOPLE:=200}" "${BENCH_API_POOL:=8}"
   : "${BENCH_API_CLIENTS:=64}" "${BENCH_API_SECONDS:=20}" "${BENCH_API_WARMUP:=5}"
-  : "${BENCH_API_ROUTES:=queue inbox case complete}" "${BENCH_API_COMPLETE_TASKS:=50000}"
+  : "${BENCH_API_ROUTES:=queue inbox case complete}" "${BENCH_API_COMPLETE_TASKS:=150000}"
 }
 
 # api_seed: the database, the workflow, the data, and the statistics a live system would have.
@@ -235,8 +235,10 @@ bench_api() {
       api_wrk "$url" "$route" "$BENCH_API_WARMUP" # warm-up: caches and the cached plans
       local run
       for ((run = 1; run <= BENCH_RUNS; run++)); do
+      local prepared=0
       if [ "$route" = complete ]; then
         n=$(api_complete_targets)
+        prepared=$n
         echo "    $n open tasks to complete"
       fi
       quiet_before "api.$route (connections $pool)"
@@ -248,6 +250,10 @@ bench_api() {
       stats=$(jq -r '[.requests, .non2xx, .errors, (.p50_us / 1000), (.p90_us / 1000),
                       (.p99_us / 1000), (.requests / .seconds | floor)] | @tsv' <<<"$API_WRK")
       IFS=$'\t' read -r n non2xx errors p50 p90 p99 rps <<<"$stats"
+      if [ "$prepared" -gt 0 ] && [ "$n" -gt "$prepared" ]; then
+        fail "api.complete: the run sent $n requests for $prepared prepared open tasks, so some" \
+          "asked again for a task already done; set BENCH_API_COMPLETE_TASKS above $n"
+      fi
       if [ "$non2xx" != 0 ] || [ "$errors" != 0 ]; then
         grep '^api-wrk-answer' "$BENCH_DIR/api-wrk-$route.log" | cut -c 16- | sed 's/^/    answered /' >&2
         fail "api.$route: $non2xx answers not 2xx and $errors socket errors of $n" \

@@ -22,3 +22,28 @@ BEGIN
     END IF;
     RETURN NULL;
 END $$;
+
+-- An event for a closed case is refused once per inserting statement, over the rows it
+-- inserted, not by a function call per row (which also set and reset the search path for
+-- every row): inserting events is what every step, API write and plugin does. The refusal
+-- and its message are the same.
+CREATE FUNCTION refuse_events_for_closed_cases() RETURNS trigger LANGUAGE plpgsql
+    SET search_path = overgang, pg_catalog AS $$
+DECLARE
+    closed_case bigint;
+BEGIN
+    SELECT c.id INTO closed_case
+      FROM new_events n JOIN cases c ON c.id = n.case_id
+     WHERE c.status = 'closed'
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'case % is closed; it takes no more events', closed_case
+            USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NULL;
+END $$;
+DROP TRIGGER event_for_open_case ON event;
+DROP FUNCTION refuse_event_for_closed_case();
+CREATE TRIGGER event_for_open_case AFTER INSERT ON event
+    REFERENCING NEW TABLE AS new_events
+    FOR EACH STATEMENT EXECUTE FUNCTION refuse_events_for_closed_cases();

@@ -13,8 +13,9 @@
 #include "util/metrics.h"
 
 #define IDLE_RECHECK_SECONDS 60.0
-/* How often an idle daemon looks for events while it cannot hold the wake key (its wake
- * connection is down): new events may then come without a NOTIFY. */
+/* How often an idle daemon looks for events while it neither holds the wake key nor waits
+ * for it (its wake connection is down, or taking the key fails): new events may then come
+ * without a NOTIFY. */
 #define KEYLESS_RECHECK_SECONDS 1.0
 #define KEY_ERROR_DELAY_MS 1000
 #define CLAIM_ERROR_DELAY_MS 1000
@@ -122,6 +123,7 @@ static void on_key(struct store_conn *conn, const PGresult *res, void *arg)
 			"cannot take the wake key; looking for new events every second");
 		struct timeval tv = {KEY_ERROR_DELAY_MS / 1000, (KEY_ERROR_DELAY_MS % 1000) * 1000};
 		evtimer_add(r->key_retry, &tv);
+		ask_next_due(r); /* sooner: see KEYLESS_RECHECK_SECONDS */
 		return;
 	}
 	r->key = KEY_HELD;
@@ -157,6 +159,7 @@ static void on_waker_down(struct store_conn *conn, const char *why, void *arg)
 {
 	struct runner *r = arg;
 	r->key = KEY_FREE; /* PostgreSQL let the key go with the session */
+	ask_next_due(r);   /* sooner: see KEYLESS_RECHECK_SECONDS */
 }
 
 static void batch_over(struct worker *w, bool claim_again)
@@ -588,7 +591,7 @@ static void on_next_due(struct store_conn *conn, const PGresult *res, void *arg)
 		return;
 	}
 	double seconds = IDLE_RECHECK_SECONDS;
-	if (!store_conn_is_up(r->waker))
+	if (r->key != KEY_HELD && r->key != KEY_ASKED)
 		seconds = KEYLESS_RECHECK_SECONDS; /* new events may come without a NOTIFY */
 	if (res && PQresultStatus(res) == PGRES_TUPLES_OK && !PQgetisnull(res, 0, 0)) {
 		/* a little after the due time, never sooner than 10 ms: a timer fired at the due

@@ -75,14 +75,14 @@ psql -qAtX -v ON_ERROR_STOP=1 >"$TEST_TMP/slow.out" 2>&1 <<SQL &
 BEGIN;
 INSERT INTO overgang.event (case_id, type, payload, source, idem_key)
 VALUES ($c1, 'tick', '{"seq": 3}', 'test', 'tick:3');
-SELECT pg_sleep(10);
+SELECT pg_sleep(15);
 COMMIT;
 SQL
 slow=$!
 cleanup "kill $slow 2>/dev/null"
 slow_sleeping() {
   [ "$(sql "SELECT count(*) FROM pg_stat_activity
-             WHERE query LIKE '%pg_sleep(10)%' AND pid <> pg_backend_pid()
+             WHERE query LIKE '%pg_sleep(15)%' AND pid <> pg_backend_pid()
                AND datname = current_database()")" = 1 ]
 }
 wait_for 5 slow_sleeping || fail "the slow inserting transaction did not start"

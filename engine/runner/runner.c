@@ -13,9 +13,10 @@
 #include "util/metrics.h"
 
 #define IDLE_RECHECK_SECONDS 60.0
-/* How often an idle daemon looks for events while it neither holds the wake key nor waits
- * for it (its wake connection is down, or taking the key fails): new events may then come
- * without a NOTIFY. */
+/* How often an idle daemon looks for events while it does not hold the wake key (it waits
+ * for it, behind a transaction that inserted events without a NOTIFY and may take long; or
+ * its wake connection is down; or taking the key failed): new events may then come without a
+ * NOTIFY. */
 #define KEYLESS_RECHECK_SECONDS 1.0
 #define KEY_ERROR_DELAY_MS 1000
 #define CLAIM_ERROR_DELAY_MS 1000
@@ -50,6 +51,7 @@ struct runner {
 	struct store_conn *waker;
 	enum { KEY_FREE, KEY_ASKED, KEY_HELD, KEY_GIVING } key;
 	struct event *key_retry;
+	double key_not_before; /* after a batch failed with events claimed: not at once again */
 	struct event *wake_timer, *overdue_timer, *sweep_timer;
 	bool next_due_asked;
 	bool next_due_again; /* asked again while the answer was on its way */
@@ -98,9 +100,12 @@ static void on_key_given(struct store_conn *conn, const PGresult *res, void *arg
 /* A claim found events: the daemon is busy, so inserting transactions need not notify. */
 static void give_key(struct runner *r)
 {
-	if (r->key == KEY_HELD &&
-	    store_conn_query(r->waker, store_wake_unlock_sql, 0, NULL, on_key_given, r) == 0)
-		r->key = KEY_GIVING;
+	if (r->key != KEY_HELD)
+		return;
+	/* set first: a connection lost inside the call reports back before it returns */
+	r->key = KEY_GIVING;
+	if (store_conn_query(r->waker, store_wake_unlock_sql, 0, NULL, on_key_given, r) != 0)
+		r->key = KEY_FREE; /* the connection is gone, and the key with it */
 }
 
 static void on_key(struct store_conn *conn, const PGresult *res, void *arg)
@@ -139,8 +144,20 @@ static void want_key(struct runner *r)
 {
 	if (r->key != KEY_FREE || r->stopping || !runner_idle(r) || !store_conn_is_up(r->waker))
 		return;
-	if (store_conn_query(r->waker, store_wake_lock_sql, 0, NULL, on_key, r) == 0)
-		r->key = KEY_ASKED;
+	double wait = r->key_not_before - og_monotonic_seconds();
+	if (wait > 0) {
+		/* a batch has just failed with events claimed: taking the key would claim them
+		 * again at once, and fail again at once */
+		if (!evtimer_pending(r->key_retry, NULL)) {
+			struct timeval tv = {(time_t)wait,
+					     (suseconds_t)((wait - (time_t)wait) * 1e6)};
+			evtimer_add(r->key_retry, &tv);
+		}
+		return;
+	}
+	r->key = KEY_ASKED; /* first: see give_key */
+	if (store_conn_query(r->waker, store_wake_lock_sql, 0, NULL, on_key, r) != 0)
+		r->key = KEY_FREE;
 }
 
 static void on_key_retry(evutil_socket_t fd, short what, void *arg) { want_key(arg); }
@@ -169,6 +186,8 @@ static void batch_over(struct worker *w, bool claim_again)
 		store_conn_exec(w->conn, "ROLLBACK");
 		w->txn = false;
 	}
+	if (!claim_again && w->claimed != NULL) /* failed with events claimed */
+		w->r->key_not_before = og_monotonic_seconds() + KEY_ERROR_DELAY_MS / 1000.0;
 	PQclear(w->claimed);
 	w->claimed = NULL;
 	w->busy = false;
@@ -497,6 +516,8 @@ static void on_claimed(struct store_conn *conn, const PGresult *res, void *arg)
 		og_error(json_pack("{s:s}", "error", PQresultErrorMessage(res)),
 			 "claiming events failed");
 		w->wake = false;
+		/* nor straight back through the wake key (see want_key) */
+		r->key_not_before = og_monotonic_seconds() + CLAIM_ERROR_DELAY_MS / 1000.0;
 		batch_over(w, false);
 		struct timeval tv = {CLAIM_ERROR_DELAY_MS / 1000,
 				     (CLAIM_ERROR_DELAY_MS % 1000) * 1000};
@@ -591,7 +612,7 @@ static void on_next_due(struct store_conn *conn, const PGresult *res, void *arg)
 		return;
 	}
 	double seconds = IDLE_RECHECK_SECONDS;
-	if (r->key != KEY_HELD && r->key != KEY_ASKED)
+	if (r->key != KEY_HELD)
 		seconds = KEYLESS_RECHECK_SECONDS; /* new events may come without a NOTIFY */
 	if (res && PQresultStatus(res) == PGRES_TUPLES_OK && !PQgetisnull(res, 0, 0)) {
 		/* a little after the due time, never sooner than 10 ms: a timer fired at the due

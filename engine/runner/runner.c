@@ -51,7 +51,7 @@ struct runner {
 	struct store_conn *waker;
 	enum { KEY_FREE, KEY_ASKED, KEY_HELD, KEY_GIVING } key;
 	struct event *key_retry;
-	double key_not_before; /* after a batch failed with events claimed: not at once again */
+	double key_not_before; /* after a failure: not at once again (see want_key) */
 	struct event *wake_timer, *overdue_timer, *sweep_timer;
 	bool next_due_asked;
 	bool next_due_again; /* asked again while the answer was on its way */
@@ -65,6 +65,18 @@ struct runner {
 };
 
 static void start_batch(struct worker *w);
+
+static struct timeval ms_tv(int ms)
+{
+	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+	return tv;
+}
+
+static struct timeval seconds_tv(double s)
+{
+	struct timeval tv = {(time_t)s, (suseconds_t)((s - (time_t)s) * 1e6)};
+	return tv;
+}
 
 static void worker_idle(struct worker *w);
 
@@ -126,8 +138,8 @@ static void on_key(struct store_conn *conn, const PGresult *res, void *arg)
 		}
 		og_warn(json_pack("{s:s}", "error", PQresultErrorMessage(res)),
 			"cannot take the wake key; looking for new events every second");
-		struct timeval tv = {KEY_ERROR_DELAY_MS / 1000, (KEY_ERROR_DELAY_MS % 1000) * 1000};
-		evtimer_add(r->key_retry, &tv);
+		r->key_not_before = og_monotonic_seconds() + KEY_ERROR_DELAY_MS / 1000.0;
+		want_key(r);     /* asks again after that */
 		ask_next_due(r); /* sooner: see KEYLESS_RECHECK_SECONDS */
 		return;
 	}
@@ -146,11 +158,10 @@ static void want_key(struct runner *r)
 		return;
 	double wait = r->key_not_before - og_monotonic_seconds();
 	if (wait > 0) {
-		/* a batch has just failed with events claimed: taking the key would claim them
-		 * again at once, and fail again at once */
+		/* after a failure (a batch with events claimed, a claim, taking the key): taking
+		 * the key now would do the same again at once */
 		if (!evtimer_pending(r->key_retry, NULL)) {
-			struct timeval tv = {(time_t)wait,
-					     (suseconds_t)((wait - (time_t)wait) * 1e6)};
+			struct timeval tv = seconds_tv(wait);
 			evtimer_add(r->key_retry, &tv);
 		}
 		return;
@@ -166,7 +177,8 @@ static void on_waker_up(struct store_conn *conn, void *arg)
 {
 	struct runner *r = arg;
 	r->key = KEY_FREE;
-	/* a wait for the key ends now and then, so a long wait is seen and asked again */
+	/* a wait for the key ends within a second and is asked again only while every worker is
+	 * idle: a daemon that got busy meanwhile stops being a waiter, for which inserts notify */
 	store_conn_exec(conn, "SELECT set_config('lock_timeout', '1s', false),"
 			      " set_config('statement_timeout', '0', false)");
 	want_key(r);
@@ -519,8 +531,7 @@ static void on_claimed(struct store_conn *conn, const PGresult *res, void *arg)
 		/* nor straight back through the wake key (see want_key) */
 		r->key_not_before = og_monotonic_seconds() + CLAIM_ERROR_DELAY_MS / 1000.0;
 		batch_over(w, false);
-		struct timeval tv = {CLAIM_ERROR_DELAY_MS / 1000,
-				     (CLAIM_ERROR_DELAY_MS % 1000) * 1000};
+		struct timeval tv = ms_tv(CLAIM_ERROR_DELAY_MS);
 		evtimer_add(w->retry, &tv);
 		return;
 	}
@@ -621,7 +632,7 @@ static void on_next_due(struct store_conn *conn, const PGresult *res, void *arg)
 		if (s < seconds)
 			seconds = s < 0.01 ? 0.01 : s;
 	}
-	struct timeval tv = {(time_t)seconds, (suseconds_t)((seconds - (time_t)seconds) * 1e6)};
+	struct timeval tv = seconds_tv(seconds);
 	evtimer_del(r->wake_timer);
 	evtimer_add(r->wake_timer, &tv);
 }
@@ -713,12 +724,6 @@ static void on_control_down(struct store_conn *conn, const char *why, void *arg)
 }
 
 static void on_notify(struct store_conn *conn, const char *channel, void *arg) { wake_all(arg); }
-
-static struct timeval ms_tv(int ms)
-{
-	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
-	return tv;
-}
 
 struct runner *runner_new(struct event_base *base, const struct cfg *cfg,
 			  const struct store_health *health)

@@ -106,6 +106,35 @@ def my_cases_pages():
     refused(call("GET", "/v1/me/cases"), 401, "unauthorized", "no token", mark)
 
 
+def my_cases_order_holds():
+    """my cases keep the first page's order while deadlines move: no case twice, none missed"""
+    first = expect(call("GET", "/v1/me/cases?limit=1", "mette/tovholder"), 200)
+    assert [i["id"] for i in first.body["items"]] == [1], first
+    # case 2 gets a task due before case 1's overdue one: by deadline it now comes first, so
+    # a cursor holding case 1's deadline would pass it by
+    sql("INSERT INTO task (case_id, kind, department_id, title, due_at)"
+        " VALUES (2, 'task', 'born-familie', 'Hastesag', now() - interval '30 days')")
+    r = expect(call("GET", "/v1/me/cases?limit=1&cursor=" + first.body["next_cursor"], "mette/tovholder"), 200)
+    assert [i["id"] for i in r.body["items"]] == [2] and r.body["next_cursor"] is None, r
+    assert r.body["items"][0]["next_deadline"]["title"] == "Hastesag", "each case as it is now"
+    r = expect(call("GET", "/v1/me/cases?limit=1", "mette/tovholder"), 200)
+    assert [i["id"] for i in r.body["items"]] == [2], "a new first page has the new order"
+    # the kept order is mette's only, and lasts a day
+    mark = log_max()
+    refused(call("GET", "/v1/me/cases?limit=1&cursor=" + first.body["next_cursor"], "jonas/tovholder"),
+            400, "bad-cursor", "another person's cursor", mark)
+    sql("UPDATE api_list_order SET made_at = now() - interval '25 hours'")
+    refused(call("GET", "/v1/me/cases?limit=1&cursor=" + first.body["next_cursor"], "mette/tovholder"),
+            400, "bad-cursor", "a cursor older than a day", mark)
+    # a case handed on after the first page is left out of the pages after it
+    first = expect(call("GET", "/v1/me/cases?limit=1", "mette/tovholder"), 200)
+    sql("UPDATE cases SET tovholder = 'jonas' WHERE id = 1")
+    r = expect(call("GET", "/v1/me/cases?limit=1&cursor=" + first.body["next_cursor"], "mette/tovholder"), 200)
+    assert r.body == {"items": [], "next_cursor": None}, r
+    sql("UPDATE cases SET tovholder = 'mette' WHERE id = 1")
+    sql("UPDATE task SET status = 'cancelled' WHERE title = 'Hastesag'")
+
+
 def inbox():
     """a department's inbox for its members: unclaimed first, by due date; logged per citizen"""
     mark = log_max()
@@ -511,5 +540,5 @@ def closed_case():
     assert 3 not in [i["id"] for i in r.body["items"]], r
 
 
-main([my_cases, my_cases_pages, inbox, inbox_refused, claim, assign, complete, complete_at_once, handovers,
+main([my_cases, my_cases_pages, my_cases_order_holds, inbox, inbox_refused, claim, assign, complete, complete_at_once, handovers,
       notes, events, tovholder, tovholder_unavailable, grants, closed_case])

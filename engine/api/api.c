@@ -445,16 +445,10 @@ static void run(struct call *call)
 
 	char *rtext = json_dumps(r, JSON_COMPACT);
 	json_decref(r);
-	struct store_conn *conn = store_pool_pick(call->api->pool);
-	if (rtext == NULL || conn == NULL) {
-		free(rtext);
-		problem(call, 503, "database-unavailable",
-			"The database cannot be reached just now; try again shortly.", NULL);
-		return;
-	}
 	const char *params1[] = {rtext};
-	int rc = store_conn_query_named(conn, route->name, call->b->sql, 1, params1, on_result,
-					call);
+	int rc = rtext ? store_pool_query_named(call->api->pool, route->name, call->b->sql, 1,
+						params1, on_result, call)
+		       : -1;
 	free(rtext);
 	if (rc != 0) {
 		problem(call, 503, "database-unavailable",
@@ -643,10 +637,9 @@ static void authenticate(struct call *call)
 		authenticated(call);
 		return;
 	}
-	struct store_conn *conn = store_pool_pick(api->pool);
 	const char *params[] = {call->token_id};
-	if (conn == NULL ||
-	    store_conn_query_named(conn, "api_token", token_sql, 1, params, on_token, call) != 0) {
+	if (store_pool_query_named(api->pool, "api_token", token_sql, 1, params, on_token, call) !=
+	    0) {
 		problem(call, 503, "database-unavailable",
 			"The database cannot be reached just now; try again shortly.", NULL);
 		return;

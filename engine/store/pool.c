@@ -3,19 +3,66 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A query waiting in the pool for a connection with room. */
+struct waiting {
+	struct waiting *next;
+	const char *name;
+	char *sql;
+	int nparams;
+	char **params;
+	store_result_fn fn;
+	void *arg;
+};
+
+/* A query sent by the pool: its caller's callback, and the pool to feed when it is done. */
+struct sent {
+	struct store_pool *pool;
+	store_result_fn fn;
+	void *arg;
+};
+
 struct store_pool {
 	int n;
 	char *session_sql;
 	struct store_conn **conns;
+	struct waiting *queue, **queue_tail;
 };
+
+static void waiting_free(struct waiting *w)
+{
+	for (int i = 0; i < w->nparams; i++)
+		free(w->params[i]);
+	free(w->params);
+	free(w->sql);
+	free(w);
+}
+
+static void drain(struct store_pool *pool);
 
 static void on_up(struct store_conn *conn, void *arg)
 {
 	struct store_pool *pool = arg;
 	store_conn_exec(conn, pool->session_sql);
+	drain(pool);
 }
 
-static void on_down(struct store_conn *conn, const char *why, void *arg) {}
+/* When no connection is left, the queries waiting for one fail now rather than wait for the
+ * database to come back: their callers answer at once. */
+static void on_down(struct store_conn *conn, const char *why, void *arg)
+{
+	struct store_pool *pool = arg;
+	for (int i = 0; i < pool->n; i++)
+		if (store_conn_is_up(pool->conns[i]))
+			return;
+	while (pool->queue) {
+		struct waiting *w = pool->queue;
+		pool->queue = w->next;
+		if (pool->queue == NULL)
+			pool->queue_tail = &pool->queue;
+		w->fn(NULL, NULL, w->arg);
+		waiting_free(w);
+	}
+}
 
 struct store_pool *store_pool_new(struct event_base *base, const char *conninfo,
 				  const char *app_name, int n, int reconnect_min_ms,
@@ -24,6 +71,7 @@ struct store_pool *store_pool_new(struct event_base *base, const char *conninfo,
 	struct store_pool *pool = calloc(1, sizeof *pool);
 	if (pool == NULL)
 		return NULL;
+	pool->queue_tail = &pool->queue;
 	pool->session_sql = strdup(session_sql);
 	pool->conns = calloc((size_t)n, sizeof *pool->conns);
 	if (pool->session_sql == NULL || pool->conns == NULL)
@@ -47,12 +95,19 @@ void store_pool_free(struct store_pool *pool)
 		return;
 	for (int i = 0; i < pool->n; i++)
 		store_conn_free(pool->conns[i]);
+	while (pool->queue) {
+		struct waiting *w = pool->queue;
+		pool->queue = w->next;
+		w->fn(NULL, NULL, w->arg);
+		waiting_free(w);
+	}
 	free(pool->conns);
 	free(pool->session_sql);
 	free(pool);
 }
 
-struct store_conn *store_pool_pick(struct store_pool *pool)
+/* The connection that is up and has the fewest queries queued; NULL when none is up. */
+static struct store_conn *pick(struct store_pool *pool)
 {
 	struct store_conn *best = NULL;
 	for (int i = 0; i < pool->n; i++) {
@@ -64,8 +119,86 @@ struct store_conn *store_pool_pick(struct store_pool *pool)
 	return best;
 }
 
+/* The connection that is up and has room for one more query in flight, the emptiest. */
+static struct store_conn *with_room(struct store_pool *pool)
+{
+	struct store_conn *c = pick(pool);
+	return c && store_conn_queued(c) < STORE_POOL_DEPTH ? c : NULL;
+}
+
+static void on_sent_done(struct store_conn *conn, const PGresult *res, void *arg)
+{
+	struct sent s = *(struct sent *)arg;
+	free(arg);
+	s.fn(conn, res, s.arg);
+	drain(s.pool);
+}
+
+static int send_to(struct store_pool *pool, struct store_conn *conn, const char *name,
+		   const char *sql, int nparams, const char *const *params, store_result_fn fn,
+		   void *arg)
+{
+	struct sent *s = malloc(sizeof *s);
+	if (s == NULL)
+		return -1;
+	*s = (struct sent){.pool = pool, .fn = fn, .arg = arg};
+	int rc = name ? store_conn_query_named(conn, name, sql, nparams, params, on_sent_done, s)
+		      : store_conn_query(conn, sql, nparams, params, on_sent_done, s);
+	if (rc != 0)
+		free(s);
+	return rc;
+}
+
+/* Sends waiting queries, oldest first, while a connection has room. */
+static void drain(struct store_pool *pool)
+{
+	struct store_conn *conn;
+	while (pool->queue && (conn = with_room(pool)) != NULL) {
+		struct waiting *w = pool->queue;
+		pool->queue = w->next;
+		if (pool->queue == NULL)
+			pool->queue_tail = &pool->queue;
+		if (send_to(pool, conn, w->name, w->sql, w->nparams, (const char *const *)w->params,
+			    w->fn, w->arg) != 0)
+			w->fn(conn, NULL, w->arg);
+		waiting_free(w);
+	}
+}
+
+int store_pool_query_named(struct store_pool *pool, const char *name, const char *sql, int nparams,
+			   const char *const *params, store_result_fn fn, void *arg)
+{
+	struct store_conn *conn = pick(pool);
+	if (conn == NULL)
+		return -1;
+	if (pool->queue == NULL && store_conn_queued(conn) < STORE_POOL_DEPTH)
+		return send_to(pool, conn, name, sql, nparams, params, fn, arg);
+	struct waiting *w = calloc(1, sizeof *w);
+	if (w == NULL)
+		return -1;
+	w->name = name;
+	w->sql = strdup(sql);
+	w->params = calloc((size_t)nparams + 1, sizeof *w->params);
+	if (w->sql == NULL || w->params == NULL)
+		goto fail;
+	for (w->nparams = 0; w->nparams < nparams; w->nparams++)
+		if (params[w->nparams] &&
+		    (w->params[w->nparams] = strdup(params[w->nparams])) == NULL)
+			goto fail;
+	w->fn = fn;
+	w->arg = arg;
+	*pool->queue_tail = w;
+	pool->queue_tail = &w->next;
+	return 0;
+fail:
+	waiting_free(w);
+	return -1;
+}
+
 bool store_pool_idle(const struct store_pool *pool)
 {
+	if (pool->queue)
+		return false;
 	for (int i = 0; i < pool->n; i++)
 		if (store_conn_is_busy(pool->conns[i]))
 			return false;

@@ -1,7 +1,10 @@
 /*
- * A few PostgreSQL connections that share the API's requests: each request's statement goes
- * to the connection with the fewest queued, where it is pipelined behind the others, so many
- * requests are in flight at once on few connections. Each connection comes up with the
+ * A few PostgreSQL connections that share the API's requests. A request's statement goes to
+ * the connection with the fewest in flight while one has fewer than STORE_POOL_DEPTH (they
+ * are pipelined there); beyond that it waits in the pool's one queue and goes, first come
+ * first served, to whichever connection finishes a statement first. So a connection whose
+ * server process is slow (descheduled, or on a long statement) holds up no more than its
+ * own few, and the slowest answers stay near the typical. Each connection comes up with the
  * session settings given (time zone, timeouts) and reconnects by itself when lost.
  */
 #ifndef OG_STORE_POOL_H
@@ -18,10 +21,19 @@ store_pool_new(struct event_base *base, const char *conninfo, const char *app_na
 	       int reconnect_min_ms, int reconnect_max_ms, const char *session_sql);
 void store_pool_free(struct store_pool *pool);
 
-/* The connection that is up and has the fewest queries queued; NULL when none is up. */
-struct store_conn *store_pool_pick(struct store_pool *pool);
+/* Statements in flight on one connection before further ones wait in the pool. */
+#define STORE_POOL_DEPTH 1
 
-/* Whether no query is queued on any connection. */
+/* Runs the prepared statement NAME (static storage, one per SQL text; NULL runs SQL
+ * unnamed) with text parameters (copied) on a connection with room, or queues it in the
+ * pool until one has room. FN gets the result as with store_conn_query; CONN and RES are
+ * NULL when every connection was lost while it waited (or the pool was freed). -1 when no
+ * connection is up or out of memory, and FN is not called. */
+__attribute__((warn_unused_result)) int
+store_pool_query_named(struct store_pool *pool, const char *name, const char *sql, int nparams,
+		       const char *const *params, store_result_fn fn, void *arg);
+
+/* Whether no query is queued on any connection or waits in the pool. */
 bool store_pool_idle(const struct store_pool *pool);
 
 #endif

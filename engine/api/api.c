@@ -721,6 +721,9 @@ static int bind_route(struct api *api, struct http_server *srv, const struct api
 		snprintf(b->sql, n,
 			 "SELECT (b->'bundle')::text, NULL, b->>'note' FROM %s($1::jsonb) AS b",
 			 route->function);
+	else if (route->flags & API_LIST) /* a page has no ETag: not parsed again to find one */
+		snprintf(b->sql, n, "SELECT b::text, NULL FROM %s($1::jsonb) AS b",
+			 route->function);
 	else
 		snprintf(b->sql, n, "SELECT b::text, b->>'etag' FROM %s($1::jsonb) AS b",
 			 route->function);

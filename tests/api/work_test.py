@@ -135,6 +135,27 @@ def my_cases_order_holds():
     sql("UPDATE task SET status = 'cancelled' WHERE title = 'Hastesag'")
 
 
+def lists_follow_names():
+    """queues and inboxes show names as they are now: a renamed citizen, tovholder and department"""
+    def mettes_first(case):
+        items = expect(call("GET", f"/v1/me/queue?case={case}", "mette/tovholder"), 200).body["items"]
+        return next(i for i in items if i["department"] == "born-familie")
+    before = mettes_first(1)
+    sql("UPDATE citizen SET display_name = 'Astrid Omdøbt' WHERE id = 1")
+    sql("UPDATE staff SET name = 'Mette Omdøbt' WHERE id = 'mette'")
+    sql("UPDATE department SET name = 'Børn og unge' WHERE id = 'born-familie'")
+    after = mettes_first(1)
+    assert after["citizen"]["name"] == "Astrid Omdøbt", after
+    assert after["case"]["tovholder_name"] == "Mette Omdøbt", after
+    assert after["department_name"] == "Børn og unge", after
+    inbox = expect(call("GET", "/v1/departments/born-familie/inbox", "jonas/worker"), 200).body["items"]
+    assert {i["department_name"] for i in inbox} == {"Børn og unge"}, inbox
+    sql(f"UPDATE citizen SET display_name = '{before['citizen']['name']}' WHERE id = 1")
+    sql(f"UPDATE staff SET name = '{before['case']['tovholder_name']}' WHERE id = 'mette'")
+    sql(f"UPDATE department SET name = '{before['department_name']}' WHERE id = 'born-familie'")
+    assert mettes_first(1) == before, "the names back as they were"
+
+
 def inbox():
     """a department's inbox for its members: unclaimed first, by due date; logged per citizen"""
     mark = log_max()
@@ -540,5 +561,5 @@ def closed_case():
     assert 3 not in [i["id"] for i in r.body["items"]], r
 
 
-main([my_cases, my_cases_pages, my_cases_order_holds, inbox, inbox_refused, claim, assign, complete, complete_at_once, handovers,
+main([my_cases, my_cases_pages, my_cases_order_holds, lists_follow_names, inbox, inbox_refused, claim, assign, complete, complete_at_once, handovers,
       notes, events, tovholder, tovholder_unavailable, grants, closed_case])

@@ -14,7 +14,7 @@
 -- Kept by triggers, so no writer can forget them:
 --   * BEFORE INSERT OR UPDATE on task and on cases builds the part again when a field it
 --     shows changes, or when a writer sets list_item to NULL (a "touch"); a task that is no
---     longer open or claimed keeps none;
+--     longer open or claimed, and a closed case, keep none (no list shows them);
 --   * a name that changes (citizen, staff, department) and a case that moves to another
 --     workflow version touch the rows that show it, in the same transaction.
 -- Why no read sees a stale part: a touch is an UPDATE of the very rows that show the name,
@@ -88,7 +88,9 @@ CREATE TRIGGER task_list_item BEFORE INSERT OR UPDATE ON task
 CREATE FUNCTION cases_keep_list_item() RETURNS trigger LANGUAGE plpgsql
 SET search_path = overgang, pg_catalog AS $$
 BEGIN
-    IF TG_OP = 'INSERT' OR NEW.list_item IS NULL
+    IF NEW.status = 'closed' THEN
+        NEW.list_item := NULL;
+    ELSIF TG_OP = 'INSERT' OR NEW.list_item IS NULL
        OR (NEW.phase, NEW.tovholder, NEW.citizen_id, NEW.workflow_name, NEW.workflow_version)
           IS DISTINCT FROM
           (OLD.phase, OLD.tovholder, OLD.citizen_id, OLD.workflow_name, OLD.workflow_version) THEN
@@ -106,9 +108,9 @@ SET search_path = overgang, pg_catalog AS $$
 BEGIN
     CASE TG_TABLE_NAME
     WHEN 'citizen' THEN
-        UPDATE cases SET list_item = NULL WHERE citizen_id = NEW.id;
+        UPDATE cases SET list_item = NULL WHERE citizen_id = NEW.id AND status <> 'closed';
     WHEN 'staff' THEN
-        UPDATE cases SET list_item = NULL WHERE tovholder = NEW.id;
+        UPDATE cases SET list_item = NULL WHERE tovholder = NEW.id AND status <> 'closed';
         UPDATE task SET list_item = NULL
          WHERE assignee = NEW.id AND status IN ('open', 'claimed');
     WHEN 'department' THEN
@@ -137,7 +139,7 @@ CREATE TRIGGER cases_task_list_items AFTER UPDATE OF workflow_name, workflow_ver
     EXECUTE FUNCTION touch_list_items();
 
 -- The parts of the rows there are now.
-UPDATE cases c SET list_item = case_list_part(c);
+UPDATE cases c SET list_item = case_list_part(c) WHERE status <> 'closed';
 UPDATE task t SET list_item = task_list_part(t) WHERE status IN ('open', 'claimed');
 
 -- A queue's or inbox's answer (JSON text, sent as it is) from the page of tasks IDS: the

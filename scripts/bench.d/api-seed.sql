@@ -203,8 +203,4 @@ SELECT f.id, 'maal-' || k, 'maalopfyldelse', 'followup', NULL,
   FROM bench_followed f CROSS JOIN generate_series(1, 2) k
  WHERE f.closed;
 
--- The list items of cases and open tasks (0022), which the triggers build when they are on.
-UPDATE cases c SET list_item = case_list_part(c) WHERE status <> 'closed';
-UPDATE task t SET list_item = task_list_part(t) WHERE status IN ('open', 'claimed');
-
 RESET session_replication_role;

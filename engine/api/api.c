@@ -446,16 +446,17 @@ static void run(struct call *call)
 	char *rtext = json_dumps(r, JSON_COMPACT);
 	json_decref(r);
 	const char *params1[] = {rtext};
-	int rc = rtext ? store_pool_query_named(call->api->pool, route->name, call->b->sql, 1,
-						params1, on_result, call)
+	struct api *api = call->api;
+	api->waiting++; /* before: on_result may run, and free CALL, before the submit returns */
+	int rc = rtext ? store_pool_query_named(api->pool, route->name, call->b->sql, 1, params1,
+						on_result, call)
 		       : -1;
 	free(rtext);
 	if (rc != 0) {
+		api->waiting--;
 		problem(call, 503, "database-unavailable",
 			"The database cannot be reached just now; try again shortly.", NULL);
-		return;
 	}
-	call->api->waiting++;
 }
 
 /* Answers with the problem a failed statement stands for. */
@@ -638,13 +639,13 @@ static void authenticate(struct call *call)
 		return;
 	}
 	const char *params[] = {call->token_id};
+	api->waiting++; /* before: on_token may run before the submit returns */
 	if (store_pool_query_named(api->pool, "api_token", token_sql, 1, params, on_token, call) !=
 	    0) {
+		api->waiting--;
 		problem(call, 503, "database-unavailable",
 			"The database cannot be reached just now; try again shortly.", NULL);
-		return;
 	}
-	api->waiting++;
 }
 
 static struct call *call_new(struct api *api, struct http_req *req)

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/log.h"
+
 /* A query waiting in the pool for a connection with room. */
 struct waiting {
 	struct waiting *next;
@@ -39,11 +41,36 @@ static void waiting_free(struct waiting *w)
 
 static void drain(struct store_pool *pool);
 
+/* Takes the waiting queries off the pool and gives each its callback with no result. The
+ * list is detached first: a callback may submit again. */
+static void fail_waiting(struct store_pool *pool)
+{
+	struct waiting *w = pool->queue;
+	pool->queue = NULL;
+	pool->queue_tail = &pool->queue;
+	while (w) {
+		struct waiting *next = w->next;
+		w->fn(NULL, NULL, w->arg);
+		waiting_free(w);
+		w = next;
+	}
+}
+
+/* The session settings are done: the connection has room for what waits. */
+static void on_session(struct store_conn *conn, const PGresult *res, void *arg)
+{
+	ExecStatusType st = res ? PQresultStatus(res) : PGRES_COMMAND_OK;
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+		og_warn(json_pack("{s:s}", "error", PQresultErrorMessage(res)),
+			"the API connection's session settings failed");
+	drain(arg);
+}
+
 static void on_up(struct store_conn *conn, void *arg)
 {
 	struct store_pool *pool = arg;
-	store_conn_exec(conn, pool->session_sql);
-	drain(pool);
+	if (store_conn_query(conn, pool->session_sql, 0, NULL, on_session, pool) != 0)
+		drain(pool);
 }
 
 /* When no connection is left, the queries waiting for one fail now rather than wait for the
@@ -54,14 +81,7 @@ static void on_down(struct store_conn *conn, const char *why, void *arg)
 	for (int i = 0; i < pool->n; i++)
 		if (store_conn_is_up(pool->conns[i]))
 			return;
-	while (pool->queue) {
-		struct waiting *w = pool->queue;
-		pool->queue = w->next;
-		if (pool->queue == NULL)
-			pool->queue_tail = &pool->queue;
-		w->fn(NULL, NULL, w->arg);
-		waiting_free(w);
-	}
+	fail_waiting(pool);
 }
 
 struct store_pool *store_pool_new(struct event_base *base, const char *conninfo,
@@ -93,14 +113,13 @@ void store_pool_free(struct store_pool *pool)
 {
 	if (pool == NULL)
 		return;
-	for (int i = 0; i < pool->n; i++)
+	/* from here on the pool has no connection: what a failed query's callback submits is
+	 * refused, and nothing is sent to a connection already freed */
+	int n = pool->n;
+	pool->n = 0;
+	for (int i = 0; i < n; i++)
 		store_conn_free(pool->conns[i]);
-	while (pool->queue) {
-		struct waiting *w = pool->queue;
-		pool->queue = w->next;
-		w->fn(NULL, NULL, w->arg);
-		waiting_free(w);
-	}
+	fail_waiting(pool);
 	free(pool->conns);
 	free(pool->session_sql);
 	free(pool);

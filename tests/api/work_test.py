@@ -108,31 +108,42 @@ def my_cases_pages():
 
 def my_cases_order_holds():
     """my cases keep the first page's order while deadlines move: no case twice, none missed"""
-    first = expect(call("GET", "/v1/me/cases?limit=1", "mette/tovholder"), 200)
-    assert [i["id"] for i in first.body["items"]] == [1], first
-    # case 2 gets a task due before case 1's overdue one: by deadline it now comes first, so
-    # a cursor holding case 1's deadline would pass it by
-    sql("INSERT INTO task (case_id, kind, department_id, title, due_at)"
-        " VALUES (2, 'task', 'born-familie', 'Hastesag', now() - interval '30 days')")
-    r = expect(call("GET", "/v1/me/cases?limit=1&cursor=" + first.body["next_cursor"], "mette/tovholder"), 200)
-    assert [i["id"] for i in r.body["items"]] == [2] and r.body["next_cursor"] is None, r
-    assert r.body["items"][0]["next_deadline"]["title"] == "Hastesag", "each case as it is now"
-    r = expect(call("GET", "/v1/me/cases?limit=1", "mette/tovholder"), 200)
-    assert [i["id"] for i in r.body["items"]] == [2], "a new first page has the new order"
-    # the kept order is mette's only, and lasts a day
-    mark = log_max()
-    refused(call("GET", "/v1/me/cases?limit=1&cursor=" + first.body["next_cursor"], "jonas/tovholder"),
-            400, "bad-cursor", "another person's cursor", mark)
-    sql("UPDATE api_list_order SET made_at = now() - interval '25 hours'")
-    refused(call("GET", "/v1/me/cases?limit=1&cursor=" + first.body["next_cursor"], "mette/tovholder"),
-            400, "bad-cursor", "a cursor older than a day", mark)
-    # a case handed on after the first page is left out of the pages after it
-    first = expect(call("GET", "/v1/me/cases?limit=1", "mette/tovholder"), 200)
-    sql("UPDATE cases SET tovholder = 'jonas' WHERE id = 1")
-    r = expect(call("GET", "/v1/me/cases?limit=1&cursor=" + first.body["next_cursor"], "mette/tovholder"), 200)
-    assert r.body == {"items": [], "next_cursor": None}, r
-    sql("UPDATE cases SET tovholder = 'mette' WHERE id = 1")
-    sql("UPDATE task SET status = 'cancelled' WHERE title = 'Hastesag'")
+    try:
+        first = expect(call("GET", "/v1/me/cases?limit=1", "mette/tovholder"), 200)
+        assert [i["id"] for i in first.body["items"]] == [1], first
+        # case 2 gets a task due before case 1's overdue one: by deadline it now comes first,
+        # so a cursor holding case 1's deadline would pass it by
+        sql("INSERT INTO task (case_id, kind, department_id, title, due_at)"
+            " VALUES (2, 'task', 'born-familie', 'Hastesag', now() - interval '30 days')")
+        r = expect(call("GET", "/v1/me/cases?limit=1&cursor=" + first.body["next_cursor"], "mette/tovholder"), 200)
+        assert [i["id"] for i in r.body["items"]] == [2] and r.body["next_cursor"] is None, r
+        assert r.body["items"][0]["next_deadline"]["title"] == "Hastesag", "each case as it is now"
+        r = expect(call("GET", "/v1/me/cases?limit=1", "mette/tovholder"), 200)
+        assert [i["id"] for i in r.body["items"]] == [2], "a new first page has the new order"
+        # the kept order is mette's only, lasts a day, and a position must be one it gave out
+        mark = log_max()
+        refused(call("GET", "/v1/me/cases?limit=1&cursor=" + first.body["next_cursor"], "jonas/tovholder"),
+                400, "bad-cursor", "another person's cursor", mark)
+        order = json.loads(base64.urlsafe_b64decode(first.body["next_cursor"] + "==="))[0]
+        for pos in [0, 2, 2 ** 40]:
+            refused(call("GET", "/v1/me/cases?limit=1&cursor=" + cursor_of([order, pos]), "mette/tovholder"),
+                    400, "bad-cursor", f"position {pos}", mark)
+        sql("UPDATE api_list_order SET made_at = now() - interval '25 hours'")
+        refused(call("GET", "/v1/me/cases?limit=1&cursor=" + first.body["next_cursor"], "mette/tovholder"),
+                400, "bad-cursor", "a cursor older than a day", mark)
+        # mette holds three cases; the middle one is handed on after the first page: the next
+        # page takes the third in its place, and is the last
+        sql("UPDATE cases SET tovholder = 'mette' WHERE id = 3")
+        first = expect(call("GET", "/v1/me/cases?limit=1", "mette/tovholder"), 200)
+        order = [i["id"] for i in expect(call("GET", "/v1/me/cases", "mette/tovholder"), 200).body["items"]]
+        assert len(order) == 3 and first.body["items"][0]["id"] == order[0], order
+        sql(f"UPDATE cases SET tovholder = 'jonas' WHERE id = {order[1]}")
+        r = expect(call("GET", "/v1/me/cases?limit=1&cursor=" + first.body["next_cursor"], "mette/tovholder"), 200)
+        assert [i["id"] for i in r.body["items"]] == [order[2]] and r.body["next_cursor"] is None, r
+    finally:
+        sql("UPDATE cases SET tovholder = 'mette' WHERE id IN (1, 2)")
+        sql("UPDATE cases SET tovholder = 'jonas' WHERE id = 3")
+        sql("UPDATE task SET status = 'cancelled' WHERE title = 'Hastesag' AND status = 'open'")
 
 
 def lists_follow_names():

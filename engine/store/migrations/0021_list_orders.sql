@@ -4,8 +4,8 @@
 -- first page finds the order of all the cases I hold and, when they do not fit on one page,
 -- keeps it here; the cursor names the kept order and how far the pages have come. Later
 -- pages show the cases that come next in that order, each as it is now. A case I no longer
--- hold, or that was closed, is left out; a case I took over after the first page shows from
--- the next first page. A kept order lasts a day.
+-- hold, or that was closed, is left out (the page takes the next ones instead); a case I
+-- took over after the first page shows from the next first page. A kept order lasts a day.
 --
 -- The queue and the inbox need none of this: a task's due date never changes, and a task
 -- only goes from unclaimed to claimed (task_status_forward), so paging them by their key
@@ -96,7 +96,11 @@ BEGIN
                  WHERE c.tovholder = v_me AND c.status <> 'closed') q;
         v_from := 0;
         IF cardinality(v_ids) > v_limit THEN
-            DELETE FROM api_list_order WHERE made_at < now() - interval '1 day';
+            -- a few orders past their day go, without waiting for another page doing the same
+            DELETE FROM api_list_order
+             WHERE id IN (SELECT o.id FROM api_list_order o
+                           WHERE o.made_at < now() - interval '1 day'
+                           ORDER BY o.id LIMIT 10 FOR UPDATE SKIP LOCKED);
             INSERT INTO api_list_order (staff_id, list, ids) VALUES (v_me, 'my_cases', v_ids)
             RETURNING id INTO v_order;
         END IF;
@@ -117,11 +121,18 @@ BEGIN
                 jsonb_build_object('field', 'cursor'));
         END IF;
     END IF;
-    IF v_from + v_limit < cardinality(v_ids) THEN
-        v_next := jsonb_build_array(v_order, v_from + v_limit);
-    END IF;
-    SELECT * INTO v_page, v_citizens, v_cases
-      FROM api_my_case_items(v_me, v_ids[v_from + 1 : v_from + v_limit]);
+    -- the next LIMIT of the kept order that I still hold, and whether one more follows: a
+    -- page is full while there are cases left to show
+    SELECT (array_agg(p.id ORDER BY p.n))[1:v_limit],
+           CASE WHEN count(*) > v_limit
+                THEN jsonb_build_array(v_order, v_from + (array_agg(p.n ORDER BY p.n))[v_limit])
+           END
+      INTO v_ids, v_next
+      FROM (SELECT u.id, u.n
+              FROM unnest(v_ids[v_from + 1 :]) WITH ORDINALITY AS u (id, n)
+              JOIN cases c ON c.id = u.id AND c.tovholder = v_me AND c.status <> 'closed'
+             ORDER BY u.n LIMIT v_limit + 1) p;
+    SELECT * INTO v_page, v_citizens, v_cases FROM api_my_case_items(v_me, v_ids);
     PERFORM api_access(r, v_citizens, v_cases);
     RETURN jsonb_build_object('items', v_page, 'next_cursor', api_cursor_encode(v_next));
 END $$;

@@ -1294,7 +1294,8 @@ static int add_dir(const char *dir, char ***files, size_t *n)
 		(*n)++;
 	}
 	closedir(d);
-	qsort(*files + first, *n - first, sizeof **files, compare);
+	if (*n > first) /* with none, *files may still be NULL: no arithmetic on it */
+		qsort(*files + first, *n - first, sizeof **files, compare);
 	return 0;
 }
 

@@ -16,7 +16,8 @@ send() { # CASE TYPE [PAYLOAD]
 write_conf "$TEST_TMP/d.conf" "workers = 1" "overdue_interval = 300ms"
 daemon_start d "$TEST_TMP/d.conf"
 send "${ids[0]}" arm '{"after": 3600}'
-send "${ids[1]}" arm '{"after": 2}'
+# the second timer is disarmed well before its time (6 s), even on a slow machine
+send "${ids[1]}" arm '{"after": 6}'
 wait_drained 20
 send "${ids[1]}" disarm
 wait_drained 20
@@ -27,7 +28,13 @@ daemon_stop d
 sql "UPDATE overgang.event SET due_at = now() - interval '1 hour' WHERE case_id = ${ids[0]} AND type = 'ring'"
 daemon_start d2 "$TEST_TMP/d.conf"
 wait_drained 20
-sleep 3 # past the cancelled timer's time, and some overdue sweeps
+# past the cancelled timer's time by a second, and some overdue sweeps
+past_disarmed() {
+  [ "$(sql "SELECT now() > due_at + interval '1 second' FROM overgang.event
+             WHERE case_id = ${ids[1]} AND type = 'ring'")" = t ]
+}
+wait_for 15 past_disarmed || fail "the disarmed timer's time did not come"
+sleep 1
 assert_eq "1" "$(sql "SELECT state->>'rang' FROM overgang.cases WHERE id = ${ids[0]}")" "the past timer fired once"
 assert_eq "done|1" "$(sql "SELECT status, attempts FROM overgang.event WHERE case_id = ${ids[0]} AND type = 'ring'")" "its event"
 assert_eq "" "$(sql "SELECT state->>'rang' FROM overgang.cases WHERE id = ${ids[1]}")" "the cancelled timer never fired"

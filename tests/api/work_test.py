@@ -572,5 +572,34 @@ def closed_case():
     assert 3 not in [i["id"] for i in r.body["items"]], r
 
 
+def inbox_pages_while_claimed():
+    """an inbox paged while its tasks are claimed misses none; one claimed shows again among the claimed"""
+    sql("INSERT INTO task (case_id, kind, key, department_id, title, due_at)"
+        " SELECT 1, 'task', 'side-' || g, 'ppr', 'Sideopgave ' || g, now() + g * interval '1 day'"
+        " FROM generate_series(1, 4) g")
+    try:
+        def page(cursor=None):
+            q = "/v1/departments/ppr/inbox?limit=2" + (f"&cursor={cursor}" if cursor else "")
+            return expect(call("GET", q, "lars/worker"), 200).body
+        def ids(items):
+            return [i["id"] for i in items]
+        every = ids(expect(call("GET", "/v1/departments/ppr/inbox?limit=100", "lars/worker"), 200).body["items"])
+        first = page()
+        shown, later = ids(first["items"]), [t for t in every if t not in ids(first["items"])]
+        # one task already shown and one not yet shown are claimed between the pages
+        for tid in [shown[0], [t for t in later if int(sql(f"SELECT count(*) FROM task WHERE id = {t} AND status = 'open'"))][-1]]:
+            expect(post(f"/v1/tasks/{tid}/claim", "lars/worker", if_match=etag(tid)), 200)
+        seen, cursor = list(shown), first["next_cursor"]
+        while cursor:
+            body = page(cursor)
+            seen += ids(body["items"])
+            cursor = body["next_cursor"]
+        assert set(every) <= set(seen), f"missed while paging: {set(every) - set(seen)}"
+        assert seen.count(shown[0]) == 2 and len(seen) == len(every) + 1, \
+            f"only the task shown and then claimed shows twice: {seen} of {every}"
+    finally:
+        sql("UPDATE task SET status = 'cancelled' WHERE key LIKE 'side-%' AND status IN ('open', 'claimed')")
+
+
 main([my_cases, my_cases_pages, my_cases_order_holds, lists_follow_names, inbox, inbox_refused, claim, assign, complete, complete_at_once, handovers,
-      notes, events, tovholder, tovholder_unavailable, grants, closed_case])
+      notes, events, tovholder, tovholder_unavailable, grants, closed_case, inbox_pages_while_claimed])

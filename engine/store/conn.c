@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "util/log.h"
+#include "util/resolve.h"
 
 #define CONNECT_TIMEOUT_MS 5000
 
@@ -37,8 +38,9 @@ struct store_conn {
 	enum conn_state state;
 	PGconn *pg;
 	int fd;
-	struct event *io;    /* the socket: read, and write while connecting or flushing */
-	struct event *timer; /* reconnect backoff, or connect timeout */
+	struct event *io;           /* the socket: read, and write while connecting or flushing */
+	struct event *timer;        /* reconnect backoff, or connect timeout */
+	struct og_resolve *resolve; /* the host name being resolved, before connecting */
 	short io_what;
 
 	/* Queries in order; those from the head up to `unsent` are on the wire. */
@@ -239,7 +241,8 @@ static void on_notice(void *arg, const PGresult *res)
 			 "database notice");
 }
 
-static void conn_connect(struct store_conn *c)
+/* Starts connecting; HOSTADDR, when given, is the address the host name resolved to. */
+static void conn_start(struct store_conn *c, const char *hostaddr)
 {
 	/* Defaults first: what the operator's conninfo says comes after them and wins. TCP
 	 * keepalives notice a server that vanished without a word within a minute or so. */
@@ -249,8 +252,9 @@ static void conn_connect(struct store_conn *c)
 			      "keepalives_count",
 			      "application_name",
 			      "dbname",
+			      hostaddr ? "hostaddr" : NULL,
 			      NULL};
-	const char *values[] = {"1", "30", "10", "3", c->app_name, c->conninfo, NULL};
+	const char *values[] = {"1", "30", "10", "3", c->app_name, c->conninfo, hostaddr, NULL};
 	c->pg = PQconnectStartParams(keys, values, 1);
 	if (c->pg == NULL) {
 		conn_down(c, "out of memory");
@@ -269,6 +273,63 @@ static void conn_connect(struct store_conn *c)
 	watch(c, EV_WRITE);
 }
 
+/* The host name of CONNINFO (or PGHOST) into HOST when it must be resolved before libpq
+ * connects: libpq resolves it with a blocking call, which would stop the event loop for as
+ * long as the name server takes. Not for an address, a socket directory, a list of hosts
+ * (libpq tries each; left to it), or when hostaddr is given. */
+static bool host_to_resolve(const char *conninfo, char *host, size_t len)
+{
+	PQconninfoOption *opts = PQconninfoParse(conninfo, NULL);
+	if (opts == NULL)
+		return false; /* libpq reports what is wrong with it */
+	const char *h = NULL, *addr = NULL;
+	for (PQconninfoOption *o = opts; o->keyword; o++)
+		if (o->val && o->val[0] && strcmp(o->keyword, "host") == 0)
+			h = o->val;
+		else if (o->val && o->val[0] && strcmp(o->keyword, "hostaddr") == 0)
+			addr = o->val;
+	if (h == NULL && addr == NULL) {
+		h = getenv("PGHOST");
+		addr = getenv("PGHOSTADDR");
+		if (addr && !addr[0])
+			addr = NULL;
+	}
+	bool need = addr == NULL && h && h[0] && h[0] != '/' && h[0] != '@' && !strchr(h, ',') &&
+		    !og_resolve_is_numeric(h) && strlen(h) < len;
+	if (need)
+		memcpy(host, h, strlen(h) + 1);
+	PQconninfoFree(opts);
+	return need;
+}
+
+static void on_resolved(const char *addr, const char *err, void *arg)
+{
+	struct store_conn *c = arg;
+	c->resolve = NULL;
+	if (addr == NULL)
+		conn_down(c, err);
+	else
+		conn_start(c, addr);
+}
+
+static void conn_connect(struct store_conn *c)
+{
+	char host[256];
+	if (!host_to_resolve(c->conninfo, host, sizeof host)) {
+		conn_start(c, NULL);
+		return;
+	}
+	c->resolve = og_resolve_start(c->base, host, on_resolved, c);
+	if (c->resolve == NULL) {
+		conn_down(c, "could not start resolving the database host name");
+		return;
+	}
+	c->state = CONN_CONNECTING; /* the connect timeout covers the resolving too */
+	struct timeval tv;
+	ms_to_tv(CONNECT_TIMEOUT_MS, &tv);
+	evtimer_add(c->timer, &tv);
+}
+
 /* Forgets the connection, fails what was queued, and schedules the next attempt. */
 static void conn_down(struct store_conn *c, const char *why)
 {
@@ -285,6 +346,8 @@ static void conn_down(struct store_conn *c, const char *why)
 		if (*r == '\n' || *r == '\t')
 			*r = ' ';
 
+	og_resolve_cancel(c->resolve);
+	c->resolve = NULL;
 	if (c->io) {
 		event_free(c->io);
 		c->io = NULL;
@@ -347,6 +410,7 @@ void store_conn_free(struct store_conn *c)
 {
 	if (c == NULL)
 		return;
+	og_resolve_cancel(c->resolve);
 	if (c->io)
 		event_free(c->io);
 	if (c->timer)

@@ -7,6 +7,9 @@
 #include "util/resolve.h"
 
 #define CONNECT_TIMEOUT_MS 5000
+/* A host name has longer: the resolver's own timeouts (5 s a name server by default) come
+ * first. A lookup given up on still ends in its thread, within those timeouts. */
+#define RESOLVE_TIMEOUT_MS 30000
 
 enum conn_state { CONN_WAITING, CONN_CONNECTING, CONN_UP };
 
@@ -41,6 +44,7 @@ struct store_conn {
 	struct event *io;           /* the socket: read, and write while connecting or flushing */
 	struct event *timer;        /* reconnect backoff, or connect timeout */
 	struct og_resolve *resolve; /* the host name being resolved, before connecting */
+	char resolving[256];        /* that host name */
 	short io_what;
 
 	/* Queries in order; those from the head up to `unsent` are on the wire. */
@@ -78,7 +82,8 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 	if (c->state == CONN_WAITING)
 		conn_connect(c);
 	else if (c->state == CONN_CONNECTING)
-		conn_down(c, "connecting timed out");
+		conn_down(c, c->resolve ? "resolving the database host name timed out"
+					: "connecting timed out");
 }
 
 /* Sends every queued query at once, each followed by a sync point (pipeline mode): a batch of
@@ -241,8 +246,10 @@ static void on_notice(void *arg, const PGresult *res)
 			 "database notice");
 }
 
-/* Starts connecting; HOSTADDR, when given, is the address the host name resolved to. */
-static void conn_start(struct store_conn *c, const char *hostaddr)
+/* Starts connecting; HOST and HOSTADDR, when given, are the host name, once for each of the
+ * addresses it resolved to, and those addresses (comma-separated lists of the same length,
+ * tried in order by libpq). */
+static void conn_start(struct store_conn *c, const char *host, const char *hostaddr)
 {
 	/* Defaults first: what the operator's conninfo says comes after them and wins. TCP
 	 * keepalives notice a server that vanished without a word within a minute or so. */
@@ -252,9 +259,11 @@ static void conn_start(struct store_conn *c, const char *hostaddr)
 			      "keepalives_count",
 			      "application_name",
 			      "dbname",
-			      hostaddr ? "hostaddr" : NULL,
+			      hostaddr ? "host" : NULL,
+			      "hostaddr",
 			      NULL};
-	const char *values[] = {"1", "30", "10", "3", c->app_name, c->conninfo, hostaddr, NULL};
+	const char *values[] = {"1",         "30", "10",     "3", c->app_name,
+				c->conninfo, host, hostaddr, NULL};
 	c->pg = PQconnectStartParams(keys, values, 1);
 	if (c->pg == NULL) {
 		conn_down(c, "out of memory");
@@ -273,60 +282,73 @@ static void conn_start(struct store_conn *c, const char *hostaddr)
 	watch(c, EV_WRITE);
 }
 
-/* The host name of CONNINFO (or PGHOST) into HOST when it must be resolved before libpq
+/* The value of KEY in OPTS: NULL when not given (an empty value is given). */
+static const char *option(const PQconninfoOption *opts, const char *key)
+{
+	for (const PQconninfoOption *o = opts; o->keyword; o++)
+		if (strcmp(o->keyword, key) == 0)
+			return o->val;
+	return NULL;
+}
+
+/* The host name of CONNINFO (or PGHOST) into HOST when the daemon must resolve it before libpq
  * connects: libpq resolves it with a blocking call, which would stop the event loop for as
- * long as the name server takes. Not for an address, a socket directory, a list of hosts
- * (libpq tries each; left to it), or when hostaddr is given. */
+ * long as the name server takes. Left to libpq as before: an address, a socket directory, an
+ * empty host (the default socket), a list of hosts, a given hostaddr (or PGHOSTADDR), and a
+ * service (whose file may name another host). */
 static bool host_to_resolve(const char *conninfo, char *host, size_t len)
 {
 	PQconninfoOption *opts = PQconninfoParse(conninfo, NULL);
 	if (opts == NULL)
 		return false; /* libpq reports what is wrong with it */
-	const char *h = NULL, *addr = NULL;
-	for (PQconninfoOption *o = opts; o->keyword; o++)
-		if (o->val && o->val[0] && strcmp(o->keyword, "host") == 0)
-			h = o->val;
-		else if (o->val && o->val[0] && strcmp(o->keyword, "hostaddr") == 0)
-			addr = o->val;
-	if (h == NULL && addr == NULL) {
+	const char *h = option(opts, "host"), *addr = option(opts, "hostaddr");
+	const char *service = option(opts, "service");
+	if (h == NULL)
 		h = getenv("PGHOST");
-		addr = getenv("PGHOSTADDR");
-		if (addr && !addr[0])
-			addr = NULL;
-	}
-	bool need = addr == NULL && h && h[0] && h[0] != '/' && h[0] != '@' && !strchr(h, ',') &&
-		    !og_resolve_is_numeric(h) && strlen(h) < len;
+	if (addr == NULL && (addr = getenv("PGHOSTADDR")) != NULL && addr[0] == '\0')
+		addr = NULL;
+	if (service == NULL)
+		service = getenv("PGSERVICE");
+	bool need = addr == NULL && service == NULL && h && h[0] && h[0] != '/' && h[0] != '@' &&
+		    !strchr(h, ',') && !og_resolve_is_numeric(h) && strlen(h) < len;
 	if (need)
 		memcpy(host, h, strlen(h) + 1);
 	PQconninfoFree(opts);
 	return need;
 }
 
-static void on_resolved(const char *addr, const char *err, void *arg)
+static void on_resolved(const char *addrs, int n, const char *err, void *arg)
 {
 	struct store_conn *c = arg;
 	c->resolve = NULL;
-	if (addr == NULL)
+	if (addrs == NULL) {
 		conn_down(c, err);
-	else
-		conn_start(c, addr);
+		return;
+	}
+	/* the name once for each address: libpq pairs host and hostaddr by position, and keeps
+	 * the name for TLS and the password file */
+	char hosts[OG_RESOLVE_MAX * 256];
+	size_t used = 0;
+	for (int i = 0; i < n && used < sizeof hosts; i++)
+		used += (size_t)snprintf(hosts + used, sizeof hosts - used, "%s%s", i ? "," : "",
+					 c->resolving);
+	conn_start(c, hosts, addrs);
 }
 
 static void conn_connect(struct store_conn *c)
 {
-	char host[256];
-	if (!host_to_resolve(c->conninfo, host, sizeof host)) {
-		conn_start(c, NULL);
+	if (!host_to_resolve(c->conninfo, c->resolving, sizeof c->resolving)) {
+		conn_start(c, NULL, NULL);
 		return;
 	}
-	c->resolve = og_resolve_start(c->base, host, on_resolved, c);
+	c->resolve = og_resolve_start(c->base, c->resolving, on_resolved, c);
 	if (c->resolve == NULL) {
 		conn_down(c, "could not start resolving the database host name");
 		return;
 	}
-	c->state = CONN_CONNECTING; /* the connect timeout covers the resolving too */
+	c->state = CONN_CONNECTING;
 	struct timeval tv;
-	ms_to_tv(CONNECT_TIMEOUT_MS, &tv);
+	ms_to_tv(RESOLVE_TIMEOUT_MS, &tv);
 	evtimer_add(c->timer, &tv);
 }
 

@@ -5,19 +5,22 @@
 #include <netdb.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#define ADDRS_LEN (OG_RESOLVE_MAX * (NI_MAXHOST + 1))
+
 /* What the thread and the loop share; the last of the two to let go frees it. */
 struct job {
 	atomic_int refs;
 	char *host;
 	int fd; /* the thread's end of the socket pair: one byte when the answer is ready */
-	int ok;
-	char addr[INET6_ADDRSTRLEN];
+	int n;  /* addresses found */
+	char addrs[ADDRS_LEN];
 	char err[256];
 };
 
@@ -37,24 +40,55 @@ static void job_release(struct job *j)
 	}
 }
 
+/* Whether the comma-separated LIST holds ADDR. */
+static bool listed(const char *list, const char *addr)
+{
+	size_t len = strlen(addr);
+	for (const char *p = list; *p;) {
+		size_t n = strcspn(p, ",");
+		if (n == len && strncmp(p, addr, len) == 0)
+			return true;
+		p += n + (p[n] == ',');
+	}
+	return false;
+}
+
+/* The addresses of the name into J, each once (getaddrinfo gives one per socket type). */
+static void collect(struct job *j, const struct addrinfo *ai)
+{
+	size_t used = 0;
+	for (const struct addrinfo *a = ai; a && j->n < OG_RESOLVE_MAX; a = a->ai_next) {
+		char one[NI_MAXHOST];
+		if (getnameinfo(a->ai_addr, a->ai_addrlen, one, sizeof one, NULL, 0,
+				NI_NUMERICHOST) != 0 ||
+		    listed(j->addrs, one))
+			continue;
+		int w = snprintf(j->addrs + used, sizeof j->addrs - used, "%s%s", j->n ? "," : "",
+				 one);
+		if (w < 0 || (size_t)w >= sizeof j->addrs - used)
+			break;
+		used += (size_t)w;
+		j->n++;
+	}
+}
+
 static void *run(void *arg)
 {
 	struct job *j = arg;
 	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
 	struct addrinfo *ai = NULL;
 	int rc = getaddrinfo(j->host, NULL, &hints, &ai);
-	if (rc != 0)
+	if (rc != 0) {
 		snprintf(j->err, sizeof j->err,
 			 "could not translate host name \"%s\" to address: %s", j->host,
 			 gai_strerror(rc));
-	else if (getnameinfo(ai->ai_addr, ai->ai_addrlen, j->addr, sizeof j->addr, NULL, 0,
-			     NI_NUMERICHOST) != 0)
-		snprintf(j->err, sizeof j->err,
-			 "host name \"%s\" gave an address that cannot be read", j->host);
-	else
-		j->ok = 1;
-	if (ai)
+	} else {
+		collect(j, ai);
 		freeaddrinfo(ai);
+		if (j->n == 0)
+			snprintf(j->err, sizeof j->err,
+				 "host name \"%s\" gave no address that can be used", j->host);
+	}
 	/* the loop may have given up meanwhile: then its end is closed and this fails quietly */
 	ssize_t n;
 	do
@@ -83,12 +117,12 @@ static void on_ready(evutil_socket_t fd, short what, void *arg)
 	og_resolve_fn fn = r->fn;
 	void *fn_arg = r->arg;
 	struct job *j = r->job;
-	char addr[INET6_ADDRSTRLEN], err[256];
-	int ok = n == 1 && j->ok;
-	snprintf(addr, sizeof addr, "%s", j->addr);
+	char addrs[ADDRS_LEN], err[256];
+	int found = n == 1 ? j->n : 0;
+	snprintf(addrs, sizeof addrs, "%s", j->addrs);
 	snprintf(err, sizeof err, "%s", n == 1 ? j->err : "the resolver stopped without an answer");
 	finish(r);
-	fn(ok ? addr : NULL, ok ? NULL : err, fn_arg);
+	fn(found ? addrs : NULL, found, found ? NULL : err, fn_arg);
 }
 
 struct og_resolve *og_resolve_start(struct event_base *base, const char *host, og_resolve_fn fn,

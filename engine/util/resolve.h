@@ -11,16 +11,21 @@
 
 struct og_resolve;
 
-/* ADDR is the first address of the name, numeric (IPv4 or IPv6); NULL when the name did not
+/* The most addresses one answer gives. */
+#define OG_RESOLVE_MAX 8
+
+/* ADDRS is the name's addresses, numeric (IPv4 or IPv6), in the resolver's order, without
+ * repeats, comma-separated, N of them (at most OG_RESOLVE_MAX); NULL when the name did not
  * resolve, and ERR then says why. Called from the event loop. */
-typedef void (*og_resolve_fn)(const char *addr, const char *err, void *arg);
+typedef void (*og_resolve_fn)(const char *addrs, int n, const char *err, void *arg);
 
 /* Starts resolving HOST; FN follows from the loop of BASE, once. NULL when the thread cannot
  * be started or out of memory (FN is not called). */
 __attribute__((warn_unused_result)) struct og_resolve *
 og_resolve_start(struct event_base *base, const char *host, og_resolve_fn fn, void *arg);
 
-/* Stops waiting for R: FN is not called. The thread finishes on its own and frees its part. */
+/* Stops waiting for R: FN is not called. The thread finishes on its own (when getaddrinfo
+ * returns, within the resolver's own timeouts) and frees its part. */
 void og_resolve_cancel(struct og_resolve *r);
 
 /* Whether HOST is an address already (IPv4 or IPv6), which needs no resolving. */

@@ -2,7 +2,8 @@
 # server that takes its time does not stop the daemon answering, and a name that does not
 # resolve is logged as such while the daemon keeps trying. The name server's part is played
 # by a preloaded getaddrinfo (tests/e2e/slow_dns.c): "db.slow.test" answers 127.0.0.1 after
-# 3 s, "db.none.test" is unknown. (libpq resolves a host name with a blocking call.)
+# 3 s, "db.two.test" answers 127.0.0.2 (no server) and 127.0.0.1, "db.none.test" is unknown.
+# (libpq resolves a host name with a blocking call.)
 source "$OVERGANG_SRC/tests/lib/testlib.sh"
 source "$OVERGANG_SRC/tests/lib/engine.sh"
 
@@ -40,6 +41,11 @@ echo "/healthz answered $answers times within 0.5 s each while the host name was
 [ "$answers" -ge 5 ] || fail "too few answers to tell: $answers"
 wait_for 10 status_is 200 "$base/readyz" || fail "not ready once the name resolved: $(tail -n 3 "$TEST_TMP/slow.log")"
 daemon_stop slow
+
+step "a host name with two addresses, the first with no server: the daemon connects to the second"
+start two db.two.test
+wait_for 10 status_is 200 "$base/readyz" || fail "not ready: $(tail -n 3 "$TEST_TMP/two.log")"
+daemon_stop two
 
 step "a host name that does not resolve: logged as such, and the daemon keeps answering"
 start none db.none.test

@@ -30,6 +30,8 @@ test('mine opgaver: the tovholder completes a task and sees it gone', async ({pa
   await signIn(page, 'tovholder');
   await expect(page.getByRole('heading', {name: 'Mine opgaver', level: 1})).toBeVisible();
   await expect(page.getByText('Hanne Kjær, Tovholder')).toBeVisible();
+  // the department's inbox is for its caseworkers and lead: not in a tovholder's menu
+  await expect(page.getByRole('link', {name: 'Afdelingens indbakke'})).toHaveCount(0);
   const queue = page.getByRole('table', {name: 'Mine opgaver, de overskredne først'});
   await expect(queue.getByRole('row').nth(1)).toBeVisible();
   // overdue first: no overdue row after one that is not

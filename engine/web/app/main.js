@@ -20,7 +20,7 @@ const pages = [
   {path: /^\/opgaver$/, title: 'Mine opgaver', menu: 'Mine opgaver',
     roles: ['tovholder', 'worker', 'lead', 'administrator'], build: opgaverPage},
   {path: /^\/indbakke$/, title: 'Afdelingens indbakke', menu: 'Afdelingens indbakke',
-    roles: ['tovholder', 'worker', 'lead'], build: indbakkePage},
+    roles: ['worker', 'lead'], build: indbakkePage}, // the API's inbox is theirs only
   {path: /^\/sag\/(\d+)$/, title: 'Sagen', build: sagPage},
   {path: /^\/administration$/, title: 'Administration', menu: 'Administration',
     roles: ['administrator'], build: administrationPage},

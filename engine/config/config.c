@@ -38,6 +38,8 @@ static const struct key_spec keys[] = {
 	 86400000},
 	{"engine", "sweep_interval", KEY_DURATION, FIELD(engine_sweep_interval_ms), 1000,
 	 604800000},
+	{"engine", "directory_refresh", KEY_DURATION, FIELD(engine_directory_refresh_ms), 1000,
+	 86400000},
 	{"engine", "lua_instructions", KEY_INT, FIELD(engine_lua_instructions), 10, 10000000},
 	{"engine", "lua_memory", KEY_INT, FIELD(engine_lua_memory_mib), 1, 4096},
 	{"engine", "outbox_lease", KEY_DURATION, FIELD(engine_outbox_lease_ms), 1000, 86400000},
@@ -378,6 +380,7 @@ void cfg_defaults(struct cfg *cfg)
 	cfg->engine_retry_base_ms = 1000;
 	cfg->engine_overdue_interval_ms = 30000;
 	cfg->engine_sweep_interval_ms = 86400000;
+	cfg->engine_directory_refresh_ms = 60000;
 	cfg->engine_lua_instructions = 10000;
 	cfg->engine_lua_memory_mib = 32;
 	cfg->engine_outbox_lease_ms = 300000;

@@ -44,12 +44,13 @@ struct cfg {
 	int engine_batch_size;    /* events claimed per transaction */
 	int engine_max_attempts;  /* a handler failing this often marks its case stuck */
 	int engine_retry_base_ms; /* first retry delay after a failed step; doubles per attempt */
-	int engine_overdue_interval_ms; /* how often overdue tasks are looked for */
-	int engine_sweep_interval_ms;   /* how often start triggers are swept (and at start-up) */
-	int engine_lua_instructions;    /* per handler call, in thousands */
-	int engine_lua_memory_mib;      /* per workflow's Lua state */
-	int engine_outbox_lease_ms;     /* a claimed outbox row is this daemon's this long */
-	int engine_outbox_max_attempts; /* then a failing delivery is parked */
+	int engine_overdue_interval_ms;  /* how often overdue tasks are looked for */
+	int engine_sweep_interval_ms;    /* how often start triggers are swept (and at start-up) */
+	int engine_directory_refresh_ms; /* the staff directory and caseloads read again at least */
+	int engine_lua_instructions;     /* per handler call, in thousands */
+	int engine_lua_memory_mib;       /* per workflow's Lua state */
+	int engine_outbox_lease_ms;      /* a claimed outbox row is this daemon's this long */
+	int engine_outbox_max_attempts;  /* then a failing delivery is parked */
 
 	/* [api] */
 	int api_connections;    /* database connections serving the HTTP API */

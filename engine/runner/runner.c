@@ -59,6 +59,7 @@ struct runner {
 	int swept; /* cases the current start sweep has started so far */
 	struct core_directory *dir;
 	int64_t dir_version;
+	double dir_read_at; /* monotonic seconds: read again after [engine] directory_refresh */
 	struct run_registry *registry;
 
 	struct og_metric_family *m_steps, *m_batches, *m_batch_seconds, *m_started;
@@ -513,6 +514,7 @@ static void on_directory(struct store_conn *conn, const PGresult *res, void *arg
 	core_dir_free(r->dir);
 	r->dir = dir;
 	r->dir_version = w->directory_version;
+	r->dir_read_at = og_monotonic_seconds();
 	ensure_workflows(w);
 }
 
@@ -554,7 +556,11 @@ static void on_claimed(struct store_conn *conn, const PGresult *res, void *arg)
 		return;
 	}
 	w->directory_version = atoll(PQgetvalue(res, 0, CLAIM_DIRECTORY_VERSION));
-	if (r->dir == NULL || r->dir_version != w->directory_version) {
+	/* the caseloads this daemon's own steps change are kept up to date in memory; those
+	 * others change are read again with the directory, at least every directory_refresh */
+	if (r->dir == NULL || r->dir_version != w->directory_version ||
+	    og_monotonic_seconds() - r->dir_read_at >
+		    r->cfg->engine_directory_refresh_ms / 1000.0) {
 		if (store_conn_query(w->conn, store_directory_sql, 0, NULL, on_directory, w) != 0)
 			batch_over(w, false);
 		return;

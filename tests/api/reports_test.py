@@ -33,7 +33,7 @@ SELECT 1000 + i, 'Rapportborger Nummer' || i, '2008-01-01' FROM generate_series(
 INSERT INTO workflow (name, version, title, source, checksum, definition, deployed_by)
 SELECT n, 1, 'Rapporttest ' || n, 'return workflow {}', 'x',
        '{"handlers": [], "start": {"kind": "event"}, "phases": [
-          {"name": "dialog", "text": "", "next": []}, {"name": "afdaekning", "text": "", "next": []},
+          {"name": "dialog", "text": "", "next": []}, {"name": "afdaekning", "title": "Afdækning", "text": "", "next": []},
           {"name": "overdragelse", "text": "", "next": []}, {"name": "afgoerelse", "text": "", "next": []},
           {"name": "afsluttet", "text": "", "next": []}]}', 'test'
   FROM unnest(ARRAY['rapport-sager', 'rapport-frister', 'rapport-faser', 'rapport-effekt']) n;
@@ -278,14 +278,15 @@ def report_phases():
     r = get("phases", YEAR + "&workflow=rapport-faser")
     rows = r.body["rows"]
     assert rows == [
-        {"workflow": "rapport-faser", "phase": "dialog", "department": "born-familie", "intervals": 6,
-         "median_days": 35.0, "p90_days": 55.0, "suppressed": []},
-        {"workflow": "rapport-faser", "phase": "dialog", "department": "jobcenter", "intervals": None,
-         "median_days": None, "p90_days": None, "suppressed": ["intervals", "median_days", "p90_days"]},
-        {"workflow": "rapport-faser", "phase": "afdaekning", "department": "born-familie", "intervals": 6,
-         "median_days": 5.0, "p90_days": 52.5, "suppressed": []},
-        {"workflow": "rapport-faser", "phase": "afgoerelse", "department": "voksenhandicap", "intervals": 6,
-         "median_days": 30.0, "p90_days": 30.0, "suppressed": []},
+        {"workflow": "rapport-faser", "phase": "dialog", "phase_title": "dialog", "department": "born-familie",
+         "intervals": 6, "median_days": 35.0, "p90_days": 55.0, "suppressed": []},
+        {"workflow": "rapport-faser", "phase": "dialog", "phase_title": "dialog", "department": "jobcenter",
+         "intervals": None, "median_days": None, "p90_days": None,
+         "suppressed": ["intervals", "median_days", "p90_days"]},
+        {"workflow": "rapport-faser", "phase": "afdaekning", "phase_title": "Afdækning",
+         "department": "born-familie", "intervals": 6, "median_days": 5.0, "p90_days": 52.5, "suppressed": []},
+        {"workflow": "rapport-faser", "phase": "afgoerelse", "phase_title": "afgoerelse",
+         "department": "voksenhandicap", "intervals": 6, "median_days": 30.0, "p90_days": 30.0, "suppressed": []},
     ], rows
     no_person(r, "phases")
     r = get("phases", YEAR + "&workflow=rapport-faser&department=voksenhandicap")
@@ -355,7 +356,7 @@ def csv():
     assert "18-årsdagen" in table[4][5] and table[4][6:] == ["6", "0", "6", "0", ""], table[4]
     assert table[5][6:] == ["", "5", "", "0", "suppressed (1 to 4 citizens): due missed"], table[5]
     r = get("phases", YEAR + "&workflow=rapport-faser&format=csv")
-    assert r.text.split("\r\n")[1] == "rapport-faser,dialog,born-familie,6,35.0,55.0,", r.text
+    assert r.text.split("\r\n")[1] == "rapport-faser,dialog,dialog,born-familie,6,35.0,55.0,", r.text
 
 
 def period_checked():

@@ -197,13 +197,13 @@ export function ledelsePage() {
     const chart = r.rows.length ? barChart({
       label: 'Tid i fase: median i dage pr. fase og afdeling (tallene står i tabellen)',
       parts: [{name: 'Median', cls: 'og-fill-same'}],
-      rows: r.rows.map(x => ({label: `${fmt.words(x.phase)}, ${dept(x.department)}`,
+      rows: r.rows.map(x => ({label: `${fmt.phase(x.phase_title, x.phase)}, ${dept(x.department)}`,
         parts: [x.median_days]})),
       unit: v => `${days.format(v)} dage`,
     }) : null;
     const t = table('Tid i fase pr. forløb, fase og afdeling', [
       {title: 'Forløb', cell: x => fmt.workflow(x.workflow)},
-      {title: 'Fase', cell: x => fmt.words(x.phase)},
+      {title: 'Fase', cell: x => fmt.phase(x.phase_title, x.phase)},
       {title: 'Afdeling', cell: x => dept(x.department)},
       {title: 'Ophold afsluttet', cell: x => n(x.intervals)},
       {title: 'Median (dage)', cell: x => (x.median_days === null ? n(null) : days.format(x.median_days))},

@@ -42,11 +42,14 @@ statuses_are() {
 # waiting_on_lock N: whether N of the API's connections wait for a lock.
 waiting_on_lock() {
   [ "$(sql "SELECT count(*) FROM pg_stat_activity
-             WHERE application_name = 'overgangd api' AND wait_event_type = 'Lock'")" = "$1" ]
+             WHERE application_name = 'overgangd api' AND wait_event_type = 'Lock'
+               AND datname = current_database()")" = "$1" ]
 }
 tasks_locked() {
   [ "$(sql "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
-             WHERE c.relname = 'task' AND l.mode = 'AccessExclusiveLock' AND l.granted")" = 1 ]
+             WHERE c.relname = 'task' AND l.mode = 'AccessExclusiveLock' AND l.granted
+               AND l.database = (SELECT oid FROM pg_database
+                                  WHERE datname = current_database())")" = 1 ]
 }
 # lock_tasks: the task table locked, as by a long transaction, until release_tasks.
 lock_tasks() {
@@ -58,7 +61,7 @@ lock_tasks() {
 }
 release_tasks() {
   sql "SELECT pg_cancel_backend(pid) FROM pg_stat_activity
-        WHERE application_name = 'api_pool_locker'" >/dev/null
+        WHERE application_name = 'api_pool_locker' AND datname = current_database()" >/dev/null
   wait "$locker" 2>/dev/null || true
   wait_for 5 not tasks_locked || fail "the task table is still locked"
 }
@@ -100,8 +103,9 @@ step "the connections are lost: the request running and those waiting are answer
 both_blocked lost1 lost2
 for i in $(seq 1 4); do get "lw$i" /v1/me/queue; done
 sleep 0.3
+# (this test's database only: the cluster serves the other tests running meanwhile)
 sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-      WHERE application_name = 'overgangd api'" >/dev/null
+      WHERE application_name = 'overgangd api' AND datname = current_database()" >/dev/null
 wait_for 2 answered lost1 lost2 lw1 lw2 lw3 lw4 || fail "requests still wait after the connections were lost"
 statuses_are 503 lost1 lost2 lw1 lw2 lw3 lw4
 release_tasks

@@ -17,7 +17,7 @@ step "the workers' sessions are terminated ten times while slow batches are step
 for _ in $(seq 10); do
   sleep 0.3
   sql "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
-        WHERE application_name = 'overgangd worker'" >/dev/null
+        WHERE application_name = 'overgangd worker' AND datname = current_database()" >/dev/null
 done
 wait_drained 60
 dropped=$(grep -c 'a batch is dropped' "$TEST_TMP/d.log" || true)

@@ -132,6 +132,22 @@ static void problem(struct call *call, int status, const char *type, const char 
 	free(call);
 }
 
+/* Runs the prepared statement NAME (SQL) with PARAM (copied; NULL: out of memory before) for
+ * CALL through the API's pool; FN gets the result. When it cannot be sent, CALL is answered
+ * 503 (and freed). */
+static void submit(struct call *call, const char *name, const char *sql, const char *param,
+		   store_result_fn fn)
+{
+	struct api *api = call->api;
+	const char *params[] = {param};
+	api->waiting++; /* before: FN may run, and free CALL, before the submit returns */
+	if (param && store_pool_query_named(api->pool, name, sql, 1, params, fn, call) == 0)
+		return;
+	api->waiting--;
+	problem(call, 503, "database-unavailable",
+		"The database cannot be reached just now; try again shortly.", NULL);
+}
+
 static json_t *field_extra(const char *field)
 {
 	return field && field[0] ? json_pack("{s:s}", "field", field) : NULL;
@@ -445,18 +461,8 @@ static void run(struct call *call)
 
 	char *rtext = json_dumps(r, JSON_COMPACT);
 	json_decref(r);
-	const char *params1[] = {rtext};
-	struct api *api = call->api;
-	api->waiting++; /* before: on_result may run, and free CALL, before the submit returns */
-	int rc = rtext ? store_pool_query_named(api->pool, route->name, call->b->sql, 1, params1,
-						on_result, call)
-		       : -1;
+	submit(call, route->name, call->b->sql, rtext, on_result);
 	free(rtext);
-	if (rc != 0) {
-		api->waiting--;
-		problem(call, 503, "database-unavailable",
-			"The database cannot be reached just now; try again shortly.", NULL);
-	}
 }
 
 /* Answers with the problem a failed statement stands for. */
@@ -638,14 +644,7 @@ static void authenticate(struct call *call)
 		authenticated(call);
 		return;
 	}
-	const char *params[] = {call->token_id};
-	api->waiting++; /* before: on_token may run before the submit returns */
-	if (store_pool_query_named(api->pool, "api_token", token_sql, 1, params, on_token, call) !=
-	    0) {
-		api->waiting--;
-		problem(call, 503, "database-unavailable",
-			"The database cannot be reached just now; try again shortly.", NULL);
-	}
+	submit(call, "api_token", token_sql, call->token_id, on_token);
 }
 
 static struct call *call_new(struct api *api, struct http_req *req)

@@ -19,6 +19,9 @@
  * NOTIFY. */
 #define KEYLESS_RECHECK_SECONDS 1.0
 #define KEY_ERROR_DELAY_MS 1000
+/* A worker's claims start at the floor of its last claim for at most this long; then one
+ * starts at the head of the due-event index again (see store_claim_sql). */
+#define FLOOR_SECONDS 1.0
 #define CLAIM_ERROR_DELAY_MS 1000
 
 struct runner;
@@ -34,6 +37,8 @@ struct worker {
 	PGresult *claimed;
 	int64_t directory_version;
 	double started, claimed_at, stepped_at;
+	char floor[64];            /* where the next claim may start ("": at the head) */
+	double headed_at;          /* when a claim last started at the head */
 	struct event *retry;       /* after a claim error */
 	struct store_batch *batch; /* being stepped, slice by slice */
 	int next;                  /* the claimed row to step next */
@@ -103,6 +108,15 @@ static void wake_all(struct runner *r)
  * has found nothing, the daemon takes the wake key and claims once more; from then on, until
  * it lets the key go, every transaction that inserts events notifies (migration 0020). */
 
+/* Wakes every idle worker, each to claim from the head of the due-event index: for events
+ * the claims since may have passed over, and those of transactions that did not notify. */
+static void wake_all_from_head(struct runner *r)
+{
+	for (int i = 0; i < r->nworkers; i++)
+		r->workers[i].floor[0] = '\0';
+	wake_all(r);
+}
+
 static void on_key_given(struct store_conn *conn, const PGresult *res, void *arg)
 {
 	struct runner *r = arg;
@@ -147,7 +161,7 @@ static void on_key(struct store_conn *conn, const PGresult *res, void *arg)
 	r->key = KEY_HELD;
 	/* claim once more: the events of every transaction that did not notify are visible now */
 	if (runner_idle(r))
-		wake_all(r);
+		wake_all_from_head(r);
 	else
 		give_key(r);
 }
@@ -201,6 +215,8 @@ static void batch_over(struct worker *w, bool claim_again)
 	}
 	if (!claim_again && w->claimed != NULL) /* failed with events claimed */
 		w->r->key_not_before = og_monotonic_seconds() + KEY_ERROR_DELAY_MS / 1000.0;
+	if (!claim_again)
+		w->floor[0] = '\0';
 	PQclear(w->claimed);
 	w->claimed = NULL;
 	w->busy = false;
@@ -544,6 +560,7 @@ static void on_claimed(struct store_conn *conn, const PGresult *res, void *arg)
 		return;
 	}
 	w->claimed_at = og_monotonic_seconds();
+	snprintf(w->floor, sizeof w->floor, "%s", PQgetvalue(res, 0, CLAIM_FLOOR));
 	/* busy: new events need no NOTIFY now, and idle workers may find more */
 	give_key(r);
 	for (int i = 0; i < r->nworkers; i++)
@@ -582,13 +599,30 @@ static void start_batch(struct worker *w)
 	w->busy = true;
 	w->wake = false;
 	w->started = og_monotonic_seconds();
-	char limit[16];
+	/* The worker's share of the cases: the workers whose connection is up divide them
+	 * between them, so a share is never left without a worker while another one can claim. */
+	int shares = 0, share = 0;
+	for (int i = 0; i < w->r->nworkers; i++) {
+		if (!store_conn_is_up(w->r->workers[i].conn))
+			continue;
+		if (i < w->index)
+			share++;
+		shares++;
+	}
+	const char *from = w->floor;
+	if (!from[0] || og_monotonic_seconds() - w->headed_at > FLOOR_SECONDS) {
+		from = "-infinity";
+		w->headed_at = og_monotonic_seconds();
+	}
+	char limit[16], nshares[16], nshare[16];
 	snprintf(limit, sizeof limit, "%d", w->isolate > 0 ? 1 : w->r->cfg->engine_batch_size);
-	const char *params[] = {limit};
+	snprintf(nshares, sizeof nshares, "%d", shares);
+	snprintf(nshare, sizeof nshare, "%d", share);
+	const char *params[] = {limit, nshares, nshare, from};
 	store_conn_exec(w->conn, "BEGIN");
 	w->txn = true;
 	store_conn_exec(w->conn, store_claim_plan_sql);
-	if (store_conn_query_named(w->conn, "claim", store_claim_sql, 1, params, on_claimed, w) !=
+	if (store_conn_query_named(w->conn, "claim", store_claim_sql, 4, params, on_claimed, w) !=
 	    0)
 		w->busy = w->txn = false; /* the connection went; on_up starts again */
 }
@@ -617,7 +651,7 @@ static void on_worker_down(struct store_conn *conn, const char *why, void *arg)
 
 /* The control connection: LISTEN, next due time, sweeps. */
 
-static void on_wake_timer(evutil_socket_t fd, short what, void *arg) { wake_all(arg); }
+static void on_wake_timer(evutil_socket_t fd, short what, void *arg) { wake_all_from_head(arg); }
 
 static void on_next_due(struct store_conn *conn, const PGresult *res, void *arg)
 {
@@ -712,7 +746,7 @@ static void on_listening(struct store_conn *conn, const PGresult *res, void *arg
 			 "cannot LISTEN for new events; relying on the next-due timer");
 	on_sweep_timer(-1, 0, r);
 	on_overdue_timer(-1, 0, r);
-	wake_all(r);
+	wake_all_from_head(r);
 }
 
 static void on_control_up(struct store_conn *conn, void *arg)

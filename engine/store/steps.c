@@ -17,17 +17,21 @@ const char store_claim_sql[] =
 	"       ci.birth_date::text, ci.attributes::text,"
 	"       floor(extract(epoch FROM now()))::bigint,"
 	"       (SELECT version FROM directory_version),"
-	"       extract(epoch FROM e.created_at)"
+	"       extract(epoch FROM e.created_at),"
+	"       (e.due_at - interval '1 second')::text"
 	"  FROM event e"
 	"  JOIN cases c ON c.id = e.case_id AND c.status = 'active'"
 	"  JOIN citizen ci ON ci.id = c.citizen_id"
-	" WHERE e.status = 'pending' AND e.due_at <= now()"
+	" WHERE e.status = 'pending' AND e.due_at <= now() AND e.due_at >= $4"
 	"   AND (e.retry_at IS NULL OR e.retry_at <= now())"
 	/* the case's first pending event: E is due, so the first is too. Found through the
 	 * per-case index whatever the statistics say; see event_due in migration 0002. */
 	"   AND e.id = (SELECT p.id FROM event p"
 	"                WHERE p.case_id = e.case_id AND p.status = 'pending'"
 	"                ORDER BY p.case_id, p.due_at, p.id LIMIT 1)"
+	/* this worker's share of the cases: a row of another share is passed over in the index
+	 * scan, before the first-event test, the joins and the row lock */
+	"   AND e.case_id % $2 = $3"
 	" ORDER BY e.due_at, e.id"
 	" LIMIT $1"
 	" FOR NO KEY UPDATE OF e, c SKIP LOCKED";

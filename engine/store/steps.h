@@ -15,7 +15,16 @@
 #include "store/conn.h"
 
 /* Claims up to $1 due events, at most one per case and each the earliest due event of its
- * case, locking event and case (SKIP LOCKED: other daemons take other cases). Columns: */
+ * case, locking event and case (SKIP LOCKED: other daemons take other cases), of the cases
+ * whose id modulo $2 is $3: a daemon's workers claim disjoint shares of the cases, so one
+ * worker's claim does not walk, joining each, past the rows another worker holds locked at
+ * the head of the due-event index. Only events due at $4 or later ('-infinity': all): the
+ * index keeps an entry for every event done since the table was last vacuumed, at its head,
+ * and a claim that starts there walks them all (tens of thousands a second under load). A
+ * claim may start at the CLAIM_FLOOR of the last claim that found events (a second before
+ * the first event it found); what that passes over (an event of a transaction that ran
+ * longer than that second, an event due again after a failed attempt) is found by the next
+ * claim that starts at the head. Columns: */
 extern const char store_claim_sql[];
 enum store_claim_col {
 	CLAIM_EVENT_ID,
@@ -38,6 +47,7 @@ enum store_claim_col {
 	CLAIM_NOW,
 	CLAIM_DIRECTORY_VERSION,
 	CLAIM_CREATED,
+	CLAIM_FLOOR,
 };
 
 /* Run in the claiming transaction before store_claim_sql, and the reset after it: the claim

@@ -1,0 +1,90 @@
+# How the workers claim (engine/store/steps.h, store_claim_sql):
+#   - a daemon's workers divide the cases between them, and together step every case;
+#   - when a worker's connection is lost, the others take its share until it is back;
+#   - a busy worker's claims start near the events it claimed last, and an event due long
+#     before them (inserted late, say by a long transaction) is still stepped within about a
+#     second, long before the work in hand is done.
+source "$OVERGANG_SRC/tests/lib/testlib.sh"
+source "$OVERGANG_SRC/tests/lib/engine.sh"
+
+new_db 1
+seed_directory
+"$OVERGANG" workflow deploy "$OVERGANG_SRC/tests/workflows/counter.lua" >/dev/null
+seed_cases counter 40
+ids=($(sql "SELECT id FROM overgang.cases ORDER BY id"))
+# ticks FROM TO [CASES-SQL]: tick events numbered FROM..TO for each case (all by default)
+ticks() {
+  sql "INSERT INTO overgang.event (case_id, type, payload, source, idem_key)
+       SELECT c.id, 'tick', jsonb_build_object('seq', s), 'test', 'tick:' || s
+         FROM (${3:-SELECT id FROM overgang.cases}) c, generate_series($1, $2) s" >/dev/null
+}
+counts() { sql "SELECT count(*) FILTER (WHERE (state->>'count')::int = $1) FROM overgang.cases"; }
+
+# The daemon connects as a role of its own here, so that a connection limit can keep one of
+# its workers away.
+role="${PGDATABASE}_daemon"
+sql "CREATE ROLE \"$role\" LOGIN" >/dev/null
+cleanup "psql -qX -c 'DROP OWNED BY \"$role\"' >/dev/null 2>&1; psql -qX -d postgres -c 'DROP ROLE IF EXISTS \"$role\"' >/dev/null 2>&1"
+sql "GRANT USAGE ON SCHEMA overgang TO \"$role\";
+     GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA overgang TO \"$role\";
+     GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA overgang TO \"$role\"" >/dev/null
+connections() { # APPLICATION-NAME: the daemon's connections by that name
+  sql "SELECT count(*) FROM pg_stat_activity
+        WHERE usename = '$role' AND application_name = '$1' AND datname = current_database()"
+}
+
+step "two workers step every case, each tick once and in order"
+write_conf "$TEST_TMP/d.conf" "workers = 2" "batch_size = 7"
+sed -i "s/ user=[^ ]*\$/ user=$role/" "$TEST_TMP/d.conf"
+daemon_start d "$TEST_TMP/d.conf"
+ticks 1 5
+wait_drained 60
+assert_eq "40" "$(counts 5)" "cases that counted their five ticks"
+assert_eq "2" "$(connections 'overgangd worker')" "worker connections"
+
+step "while one worker's connection is lost, the other steps every case"
+# The role may have one connection less than the daemon has: the worker whose connection is
+# ended cannot connect again.
+sql "ALTER ROLE \"$role\" CONNECTION LIMIT $(($(sql "SELECT count(*) FROM pg_stat_activity WHERE usename = '$role'") - 1))" >/dev/null
+sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+      WHERE usename = '$role' AND application_name = 'overgangd worker'
+      ORDER BY backend_start DESC LIMIT 1" >/dev/null
+one_worker() { [ "$(connections 'overgangd worker')" = 1 ]; }
+wait_for 5 one_worker || fail "the worker's connection was not ended"
+ticks 6 8
+eight() { [ "$(counts 8)" = 40 ]; }
+wait_for 20 eight || fail "$(counts 8) of 40 cases counted eight ticks while a worker was away"
+assert_eq "1" "$(connections 'overgangd worker')" "worker connections while the other is kept away"
+
+step "the worker connects again when it can, and the two share the cases again"
+sql "ALTER ROLE \"$role\" CONNECTION LIMIT -1" >/dev/null
+two_workers() { [ "$(connections 'overgangd worker')" = 2 ]; }
+wait_for 10 two_workers || fail "the worker did not connect again"
+ticks 9 10
+wait_drained 60
+assert_eq "40" "$(counts 10)" "cases that counted ten ticks"
+assert_eq "0" "$(sql "SELECT count(*) FROM overgang.cases WHERE status = 'stuck'")" "stuck cases"
+daemon_stop d
+
+step "an event due long before the work in hand is stepped within about a second"
+# One worker and a long run of work: 3,000 ticks of one case, one per claim (a case's events
+# are stepped one at a time, in order), so every claim finds one and the worker never idles.
+write_conf "$TEST_TMP/one.conf" "workers = 1"
+ticks 11 3010 "SELECT ${ids[0]} AS id"
+daemon_start one "$TEST_TMP/one.conf"
+wait_for 10 bash -c '[ "$(psql -qAtX -c "SELECT count(*) FROM overgang.event WHERE case_id = '"${ids[0]}"' AND status = '"'"'done'"'"' AND type = '"'"'tick'"'"' AND (payload->>'"'"'seq'"'"')::int > 10")" -gt 20 ]' ||
+  fail "the worker did not start on the run of ticks"
+# due an hour ago: before every event the worker claims from here on
+late=$(sql "INSERT INTO overgang.event (case_id, type, payload, source, idem_key, due_at)
+            VALUES (${ids[1]}, 'tick', '{\"seq\": 11}', 'test', 'tick:11', now() - interval '1 hour')
+            RETURNING id")
+wait_for 3 bash -c '[ "$(psql -qAtX -c "SELECT status FROM overgang.event WHERE id = '"$late"'")" = done ]' ||
+  fail "the event due an hour ago is not done 3 s after it was inserted"
+left=$(sql "SELECT count(*) FROM overgang.event WHERE case_id = ${ids[0]} AND status = 'pending'")
+[ "$left" -gt 0 ] || fail "the run of ticks was done before the late event was looked for; the test proves nothing"
+echo "  the late event was stepped with $left ticks of the run still to do"
+wait_drained 120
+assert_eq "3010" "$(sql "SELECT state->>'count' FROM overgang.cases WHERE id = ${ids[0]}")" "ticks counted on the busy case"
+assert_eq "11" "$(sql "SELECT state->>'count' FROM overgang.cases WHERE id = ${ids[1]}")" "ticks counted on the late event's case"
+assert_eq "0" "$(sql "SELECT count(*) FROM overgang.cases WHERE status = 'stuck'")" "stuck cases"
+daemon_stop one

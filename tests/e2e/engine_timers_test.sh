@@ -60,4 +60,25 @@ assert_eq "closed" "$(sql "SELECT status FROM overgang.cases WHERE id = ${ids[2]
 assert_eq "0" "$(sql "SELECT count(*) FROM overgang.event WHERE case_id = ${ids[2]} AND status = 'pending'")" "pending events of the closed case"
 if out=$(send "${ids[2]}" ring 2>&1); then fail "an event for a closed case was accepted"; fi
 assert_contains "$out" "case ${ids[2]} is closed; it takes no more events" "the refusal"
+
+step "an event for a case that does not exist is refused, one statement of many rows too"
+missing=$(sql "SELECT max(id) + 1000 FROM overgang.cases")
+if out=$(send "$missing" ring 2>&1); then fail "an event for a case that does not exist was accepted"; fi
+assert_contains "$out" "case $missing does not exist" "the refusal"
+if out=$(sql "INSERT INTO overgang.event (case_id, type, source, idem_key)
+              SELECT c, 'ring', 'test', 'many:' || c FROM unnest(ARRAY[${ids[0]}, $missing, ${ids[1]}]) c" 2>&1); then
+  fail "a statement with an event for a case that does not exist was accepted"
+fi
+assert_contains "$out" "case $missing does not exist" "the refusal of the statement"
+assert_eq "0" "$(sql "SELECT count(*) FROM overgang.event WHERE idem_key LIKE 'many:%'")" "events of the refused statement"
+step "a case is never deleted nor given another id, and an event stays with its case"
+refused() { # STATEMENT MESSAGE
+  if out=$(sql "$1" 2>&1); then fail "accepted: $1"; fi
+  assert_contains "$out" "$2" "$1"
+}
+refused "DELETE FROM overgang.cases WHERE id = ${ids[2]}" "a case is kept: it is closed, never deleted"
+refused "TRUNCATE overgang.cases CASCADE" "a case is kept: it is closed, never deleted"
+refused "UPDATE overgang.cases SET id = $missing WHERE id = ${ids[2]}" "a case keeps its id"
+refused "UPDATE overgang.event SET case_id = ${ids[1]} WHERE case_id = ${ids[2]}" "an event stays with its case"
+assert_eq "3" "$(sql "SELECT count(*) FROM overgang.cases")" "cases"
 daemon_stop d2

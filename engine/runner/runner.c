@@ -33,6 +33,7 @@ struct worker {
 	bool busy;   /* a batch is in flight */
 	bool txn;    /* the claiming transaction is open on the connection */
 	bool wake;   /* woken while busy: claim again before going idle */
+	bool whole;  /* the next claim takes any case, not only the worker's share */
 	int isolate; /* after a failed write: claims one event at a time, this many more */
 	PGresult *claimed;
 	int64_t directory_version;
@@ -90,11 +91,15 @@ static void ask_next_due(struct runner *r);
 
 static void want_key(struct runner *r);
 
-/* Wakes every idle worker. */
+/* Wakes every idle worker. A worker woken (by a NOTIFY, the timer, the wake key) claims from
+ * every case, not only its share: the worker whose share an event is in may have stopped in
+ * the last two seconds, and still be counted among the workers claiming (store_claim_sql),
+ * while this daemon would go back to sleep without another wake. */
 static void wake_all(struct runner *r)
 {
 	for (int i = 0; i < r->nworkers; i++) {
 		struct worker *w = &r->workers[i];
+		w->whole = true;
 		if (w->busy)
 			w->wake = true;
 		else
@@ -599,30 +604,19 @@ static void start_batch(struct worker *w)
 	w->busy = true;
 	w->wake = false;
 	w->started = og_monotonic_seconds();
-	/* The worker's share of the cases: the workers whose connection is up divide them
-	 * between them, so a share is never left without a worker while another one can claim. */
-	int shares = 0, share = 0;
-	for (int i = 0; i < w->r->nworkers; i++) {
-		if (!store_conn_is_up(w->r->workers[i].conn))
-			continue;
-		if (i < w->index)
-			share++;
-		shares++;
-	}
 	const char *from = w->floor;
 	if (!from[0] || og_monotonic_seconds() - w->headed_at > FLOOR_SECONDS) {
 		from = "-infinity";
 		w->headed_at = og_monotonic_seconds();
 	}
-	char limit[16], nshares[16], nshare[16];
+	char limit[16];
 	snprintf(limit, sizeof limit, "%d", w->isolate > 0 ? 1 : w->r->cfg->engine_batch_size);
-	snprintf(nshares, sizeof nshares, "%d", shares);
-	snprintf(nshare, sizeof nshare, "%d", share);
-	const char *params[] = {limit, nshares, nshare, from};
+	const char *params[] = {limit, from, w->whole ? "true" : "false"};
+	w->whole = false;
 	store_conn_exec(w->conn, "BEGIN");
 	w->txn = true;
 	store_conn_exec(w->conn, store_claim_plan_sql);
-	if (store_conn_query_named(w->conn, "claim", store_claim_sql, 4, params, on_claimed, w) !=
+	if (store_conn_query_named(w->conn, "claim", store_claim_sql, 3, params, on_claimed, w) !=
 	    0)
 		w->busy = w->txn = false; /* the connection went; on_up starts again */
 }
@@ -815,7 +809,7 @@ struct runner *runner_new(struct event_base *base, const struct cfg *cfg,
 		w->retry = evtimer_new(base, on_retry, w);
 		w->slice = evtimer_new(base, on_slice, w);
 		struct store_conn_callbacks cb = {on_worker_up, on_worker_down, NULL, w};
-		w->conn = store_conn_new(base, cfg_conninfo(cfg), "overgangd worker",
+		w->conn = store_conn_new(base, cfg_conninfo(cfg), STORE_WORKER_APP,
 					 cfg->db_reconnect_min_ms, cfg->db_reconnect_max_ms, &cb);
 		if (w->retry == NULL || w->slice == NULL || w->conn == NULL)
 			goto fail;

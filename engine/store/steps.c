@@ -10,6 +10,16 @@
 #include "util/log.h"
 
 const char store_claim_sql[] =
+	/* The workers claiming now: every worker of every daemon on this database that is
+	 * running a statement or has done so within two seconds (an idle one has nothing in its
+	 * share; a daemon that stopped, hangs or lost its host drops out within two seconds), and
+	 * this worker's place among them. */
+	"WITH workers AS ("
+	"  SELECT count(*) AS n, count(*) FILTER (WHERE a.pid < pg_backend_pid()) AS k"
+	"    FROM pg_stat_activity a"
+	"   WHERE a.datname = current_database() AND a.application_name = '" STORE_WORKER_APP "'"
+	"     AND (a.pid = pg_backend_pid() OR a.state = 'active'"
+	"          OR a.state_change > now() - interval '2 seconds'))"
 	"SELECT e.id, e.case_id, e.type, e.payload::text,"
 	"       floor(extract(epoch FROM e.due_at))::bigint, e.attempts,"
 	"       c.workflow_name, c.workflow_version, c.phase, c.state::text, c.status,"
@@ -22,7 +32,7 @@ const char store_claim_sql[] =
 	"  FROM event e"
 	"  JOIN cases c ON c.id = e.case_id AND c.status = 'active'"
 	"  JOIN citizen ci ON ci.id = c.citizen_id"
-	" WHERE e.status = 'pending' AND e.due_at <= now() AND e.due_at >= $4"
+	" WHERE e.status = 'pending' AND e.due_at <= now() AND e.due_at >= $2"
 	"   AND (e.retry_at IS NULL OR e.retry_at <= now())"
 	/* the case's first pending event: E is due, so the first is too. Found through the
 	 * per-case index whatever the statistics say; see event_due in migration 0002. */
@@ -31,7 +41,7 @@ const char store_claim_sql[] =
 	"                ORDER BY p.case_id, p.due_at, p.id LIMIT 1)"
 	/* this worker's share of the cases: a row of another share is passed over in the index
 	 * scan, before the first-event test, the joins and the row lock */
-	"   AND e.case_id % $2 = $3"
+	"   AND ($3 OR e.case_id % (SELECT n FROM workers) = (SELECT k FROM workers))"
 	" ORDER BY e.due_at, e.id"
 	" LIMIT $1"
 	" FOR NO KEY UPDATE OF e, c SKIP LOCKED";

@@ -14,17 +14,24 @@
 #include "core/step.h"
 #include "store/conn.h"
 
+/* The application name of a daemon's worker connections: the claim finds the other workers
+ * by it. */
+#define STORE_WORKER_APP "overgangd worker"
+
 /* Claims up to $1 due events, at most one per case and each the earliest due event of its
- * case, locking event and case (SKIP LOCKED: other daemons take other cases), of the cases
- * whose id modulo $2 is $3: a daemon's workers claim disjoint shares of the cases, so one
- * worker's claim does not walk, joining each, past the rows another worker holds locked at
- * the head of the due-event index. Only events due at $4 or later ('-infinity': all): the
- * index keeps an entry for every event done since the table was last vacuumed, at its head,
- * and a claim that starts there walks them all (tens of thousands a second under load). A
- * claim may start at the CLAIM_FLOOR of the last claim that found events (a second before
- * the first event it found); what that passes over (an event of a transaction that ran
- * longer than that second, an event due again after a failed attempt) is found by the next
- * claim that starts at the head. Columns: */
+ * case, locking event and case (SKIP LOCKED: other workers take other cases). The workers
+ * of all daemons on the database that are claiming divide the cases between them by id (a
+ * worker's share: the ids that leave its place among them when divided by their number, as
+ * pg_stat_activity shows them), so a claim does not walk, joining each, past the rows other
+ * workers hold locked at the head of the due-event index; while the workers' views of who
+ * is claiming differ (one starts or stops), shares overlap, which SKIP LOCKED makes safe, or
+ * leave ids out for as long; with $3 true the claim takes any case. Only events due at $2 or later
+ * ('-infinity': all): the index keeps an entry for every event done since the table was last
+ * vacuumed, at its head, and a claim that starts there walks them all (tens of thousands a second
+ * under load). A claim may start at the CLAIM_FLOOR of the last claim that found events (a second
+ * before the first event it found); what that passes over (an event of a transaction that ran
+ * longer than that second, an event due again after a failed attempt) is found by the next claim
+ * that starts at the head. Columns: */
 extern const char store_claim_sql[];
 enum store_claim_col {
 	CLAIM_EVENT_ID,

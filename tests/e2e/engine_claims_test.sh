@@ -1,9 +1,11 @@
 # How the workers claim (engine/store/steps.h, store_claim_sql):
-#   - a daemon's workers divide the cases between them, and together step every case;
+#   - the workers claiming divide the cases between them, and together step every case;
 #   - when a worker's connection is lost, the others take its share until it is back;
 #   - a busy worker's claims start near the events it claimed last, and an event due long
 #     before them (inserted late, say by a long transaction) is still stepped within about a
-#     second, long before the work in hand is done.
+#     second, long before the work in hand is done;
+#   - a daemon that stops leaves none of its share behind: a woken daemon claims from every
+#     case.
 source "$OVERGANG_SRC/tests/lib/testlib.sh"
 source "$OVERGANG_SRC/tests/lib/engine.sh"
 
@@ -88,3 +90,41 @@ assert_eq "3010" "$(sql "SELECT state->>'count' FROM overgang.cases WHERE id = $
 assert_eq "11" "$(sql "SELECT state->>'count' FROM overgang.cases WHERE id = ${ids[1]}")" "ticks counted on the late event's case"
 assert_eq "0" "$(sql "SELECT count(*) FROM overgang.cases WHERE status = 'stuck'")" "stuck cases"
 daemon_stop one
+
+step "a daemon that stops just after its work leaves none of its share behind"
+# Two daemons share the cases; one stops (SIGSTOP) right after stepping its share, so for two
+# seconds the other still counts its worker among those claiming. The events that come then
+# wake the running daemon, and it steps all of them, not only its share.
+next_ticks() { # KEY: one tick more for every case
+  sql "INSERT INTO overgang.event (case_id, type, payload, source, idem_key)
+       SELECT id, 'tick', jsonb_build_object('seq', (state->>'count')::int + 1), 'test', '$1:' || id
+         FROM overgang.cases" >/dev/null
+}
+total() { sql "SELECT sum((state->>'count')::int) FROM overgang.cases"; }
+write_conf "$TEST_TMP/a.conf" "workers = 1"
+write_conf "$TEST_TMP/b.conf" "workers = 1"
+daemon_start a "$TEST_TMP/a.conf"
+daemon_start b "$TEST_TMP/b.conf"
+before=$(total)
+next_ticks both
+wait_drained 30
+kill -STOP "$(cat "$TEST_TMP/b.pid")"
+# both workers claimed (each daemon is woken by the NOTIFY of those events) within 2 s
+assert_eq "2" "$(sql "SELECT count(*) FROM pg_stat_activity
+                       WHERE application_name = 'overgangd worker' AND datname = current_database()
+                         AND state_change > now() - interval '2 seconds'")" "workers counted as claiming"
+cleanup "kill -CONT $(cat "$TEST_TMP/b.pid") 2>/dev/null"
+next_ticks alone
+all_stepped() { [ "$(total)" = $((before + 80)) ]; }
+# within 1.5 s (wait_for counts whole seconds): the other daemon's worker drops out of the
+# count after 2 s, and an idle daemon that holds the wake key is not woken again
+deadline=$(($(date +%s%N) + 1500000000))
+until all_stepped; do
+  [ "$(date +%s%N)" -lt "$deadline" ] ||
+    fail "$(($(total) - before - 40)) of 40 ticks stepped in 1.5 s while the other daemon had stopped"
+  sleep 0.05
+done
+kill -CONT "$(cat "$TEST_TMP/b.pid")"
+assert_eq "0" "$(sql "SELECT count(*) FROM overgang.cases WHERE status = 'stuck'")" "stuck cases"
+daemon_stop a
+daemon_stop b

@@ -11,9 +11,7 @@ source "$OVERGANG_SRC/tests/lib/engine.sh"
 
 new_db 1
 seed_directory
-"$OVERGANG" workflow deploy "$OVERGANG_SRC/tests/workflows/counter.lua" >/dev/null
-seed_cases counter 40
-ids=($(sql "SELECT id FROM overgang.cases ORDER BY id"))
+ids=($(new_cases counter 40))
 # ticks FROM TO [CASES-SQL]: tick events numbered FROM..TO for each case (all by default)
 ticks() {
   sql "INSERT INTO overgang.event (case_id, type, payload, source, idem_key)

@@ -5,9 +5,7 @@ source "$OVERGANG_SRC/tests/lib/engine.sh"
 
 new_db 1
 seed_directory
-"$OVERGANG" workflow deploy "$OVERGANG_SRC/tests/workflows/timers.lua" >/dev/null
-seed_cases timers 3
-ids=($(sql "SELECT id FROM overgang.cases ORDER BY id"))
+ids=($(new_cases timers 3))
 send() { # CASE TYPE [PAYLOAD]
   local payload=${3:-'{}'}
   sql "INSERT INTO overgang.event (case_id, type, payload, source, idem_key) VALUES ($1, '$2', '$payload', 'test', '$2:$RANDOM$RANDOM')"

@@ -51,6 +51,14 @@ wait_drained() {
   wait_for "$1" drained || fail "events still pending after $1 s: $(due_events) due; errors: $(sql "SELECT string_agg(DISTINCT last_error, ' | ') FROM overgang.event WHERE last_error IS NOT NULL")"
 }
 
+# new_cases WORKFLOW N: deploys tests/workflows/WORKFLOW.lua, seeds N cases on it (as
+# seed_cases) and prints the ids of all cases, in order.
+new_cases() {
+  "$OVERGANG" workflow deploy "$OVERGANG_SRC/tests/workflows/$1.lua" >/dev/null
+  seed_cases "$1" "$2"
+  sql "SELECT id FROM overgang.cases ORDER BY id"
+}
+
 # seed_cases WORKFLOW N: N citizens, each with a case on WORKFLOW (its newest version) and a
 # pending 'started' event.
 seed_cases() {

@@ -167,6 +167,80 @@ def lists_follow_names():
     assert mettes_first(1) == before, "the names back as they were"
 
 
+
+def queue_item(tid, case=1, who="mette/tovholder"):
+    items = expect(call("GET", f"/v1/me/queue?case={case}", who), 200).body["items"]
+    return next((i for i in items if i["id"] == tid), None)
+
+
+def lists_follow_changes():
+    """queues show a task as it is now: claimed, renamed assignee, due date, its case's phase"""
+    t = int(sql("INSERT INTO task (case_id, kind, key, department_id, title, due_at)"
+                " VALUES (1, 'task', 'ekstra', 'ppr', 'Ekstra udtalelse', now() + interval '2 days') RETURNING id"))
+    before = queue_item(t)
+    assert before["status"] == "open" and before["assignee"] is None and before["assignee_name"] is None, before
+    assert before["case"]["phase_title"] == "Afdaekning" and not before["overdue"], before
+    try:
+        sql(f"UPDATE task SET status = 'claimed', assignee = 'lars', revision = revision + 1 WHERE id = {t}")
+        sql("UPDATE cases SET phase = 'overdragelse' WHERE id = 1")
+        sql(f"UPDATE task SET due_at = now() - interval '1 hour' WHERE id = {t}")
+        after = queue_item(t)
+        assert (after["status"], after["assignee"], after["assignee_name"]) == ("claimed", "lars", "Lars Lund"), after
+        assert after["etag"] == etag(t) != before["etag"], after
+        assert (after["case"]["phase"], after["case"]["phase_title"]) == ("overdragelse", "Overdragelse"), after
+        assert after["overdue"], after
+        sql("UPDATE staff SET name = 'Lars Omdøbt' WHERE id = 'lars'")
+        assert queue_item(t)["assignee_name"] == "Lars Omdøbt"
+    finally:
+        sql("UPDATE staff SET name = 'Lars Lund' WHERE id = 'lars'")
+        sql("UPDATE cases SET phase = 'afdaekning' WHERE id = 1")
+        sql(f"UPDATE task SET status = 'cancelled', reason = 'test' WHERE id = {t}")
+    assert queue_item(t) is None, "a cancelled task leaves the queue"
+
+
+def lists_rename_race():
+    """a rename while a task showing the old name is being written waits for it: the item shows the new name"""
+    import subprocess
+    import time
+    writer = subprocess.Popen(["psql", "-qAtX", "-v", "ON_ERROR_STOP=1"], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    writer.stdin.write("BEGIN;\n"
+                       "INSERT INTO task (case_id, kind, key, department_id, title, due_at)"
+                       " VALUES (1, 'task', 'kaploeb', 'born-familie', 'Kapløb', now() + interval '3 days')"
+                       " RETURNING id;\n")
+    writer.stdin.flush()
+    t = int(writer.stdout.readline())
+    renamed = threading.Thread(target=sql, args=("UPDATE citizen SET display_name = 'Astrid Kapløb' WHERE id = 1",))
+    renamed.start()
+    try:
+        end = time.time() + 10
+        while sql("SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'advisory'") != "1":
+            assert time.time() < end and renamed.is_alive(), "the rename did not wait for the task being written"
+            time.sleep(0.05)
+    finally:
+        writer.stdin.write("COMMIT;\n")
+        writer.stdin.close()
+        writer.wait()
+        renamed.join()
+    try:
+        item = queue_item(t)
+        assert (item["title"], item["citizen"]["name"]) == ("Kapløb", "Astrid Kapløb"), item
+    finally:
+        sql("UPDATE citizen SET display_name = 'Astrid Testborger' WHERE id = 1")
+        sql(f"UPDATE task SET status = 'cancelled' WHERE id = {t}")
+    assert queue_item(t) is None
+
+
+def kept_items_current():
+    """after every change the tests made, each open task's kept item is what its rows show now"""
+    stale = sql("SET TimeZone = 'UTC'; SELECT count(*) FROM task_item ti"
+                " FULL JOIN task_item_source s USING (task_id)"
+                " WHERE ti.item IS DISTINCT FROM s.item OR ti.due_at IS DISTINCT FROM s.due_at"
+                " OR ti.citizen_id IS DISTINCT FROM s.citizen_id OR ti.case_id IS DISTINCT FROM s.case_id")
+    assert stale == "0", f"{stale} kept items differ from their tasks"
+    assert int(sql("SELECT count(*) FROM task_item")) > 0
+
+
 def inbox():
     """a department's inbox for its members: unclaimed first, by due date; logged per citizen"""
     mark = log_max()
@@ -601,5 +675,7 @@ def inbox_pages_while_claimed():
         sql("UPDATE task SET status = 'cancelled' WHERE key LIKE 'side-%' AND status IN ('open', 'claimed')")
 
 
-main([my_cases, my_cases_pages, my_cases_order_holds, lists_follow_names, inbox, inbox_refused, claim, assign, complete, complete_at_once, handovers,
-      notes, events, tovholder, tovholder_unavailable, grants, closed_case, inbox_pages_while_claimed])
+main([my_cases, my_cases_pages, my_cases_order_holds, lists_follow_names, lists_follow_changes,
+      lists_rename_race, inbox, inbox_refused, claim, assign, complete, complete_at_once, handovers,
+      notes, events, tovholder, tovholder_unavailable, grants, closed_case, inbox_pages_while_claimed,
+      kept_items_current])

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/queue.h>
 
+#include "api/access_log.h"
 #include "api/body.h"
 #include "api/openapi.h"
 #include "api/route.h"
@@ -29,6 +30,7 @@ struct binding {
 	struct api *api;
 	const struct api_route *route;
 	char *sql;
+	bool defers_log; /* a read: its access-log rows come back as the statement's last column */
 	int nparams;
 	char param[MAX_PATH_PARAMS][32]; /* names of the path's {params} */
 };
@@ -45,6 +47,7 @@ struct cached_token {
 struct api {
 	const struct cfg *cfg;
 	struct store_pool *pool;
+	struct access_log *log; /* the reads' access-log rows, a batch at a time */
 	const char *openapi;
 	struct binding *bindings;
 	int nbindings;
@@ -68,6 +71,10 @@ struct call {
 	unsigned roles;
 	api_auth_fn ok;
 	void *ok_arg;
+	/* a read's answer while its access-log rows are written */
+	const char *type;
+	char *body;
+	size_t len;
 };
 
 static const struct {
@@ -378,6 +385,8 @@ static void run(struct call *call)
 		json_object_set_new(params, call->b->param[i], json_string(v));
 	}
 	json_object_set_new(r, "params", params);
+	if (call->b->defers_log)
+		json_object_set_new(r, "log", json_string("defer"));
 
 	size_t len = 0;
 	const char *text = http_req_body(call->req, &len);
@@ -527,6 +536,24 @@ static void db_problem(struct call *call, const PGresult *res)
 		"Something went wrong on our side; it has been logged. Try again later.", NULL);
 }
 
+/* A read's access-log rows are committed (or could not be): its answer, or 503. */
+static void on_logged(void *arg, bool written)
+{
+	struct call *call = arg;
+	char *body = call->body;
+	call->api->waiting--;
+	if (written) {
+		http_reply(call->req, call->b->route->status, call->type, body, call->len);
+		free(call);
+	} else {
+		problem(call, 503, "database-unavailable",
+			"Your read could not be written to the access log, so it is not shown; try "
+			"again shortly.",
+			NULL);
+	}
+	free(body);
+}
+
 static void on_result(struct store_conn *conn, const PGresult *res, void *arg)
 {
 	struct call *call = arg;
@@ -558,9 +585,30 @@ static void on_result(struct store_conn *conn, const PGresult *res, void *arg)
 	} else if ((call->b->route->flags & API_CSV) && PQnfields(res) > 2 &&
 		   strcmp(PQgetvalue(res, 0, 2), "t") == 0)
 		type = "text/csv; charset=utf-8";
-	http_reply(call->req, call->b->route->status, type, PQgetvalue(res, 0, 0),
-		   (size_t)PQgetlength(res, 0, 0));
-	free(call);
+	int last = PQnfields(res) - 1;
+	const char *rows = call->b->defers_log ? PQgetvalue(res, 0, last) : "";
+	if (rows[0] == '\0' || strcmp(rows, "[]") == 0) {
+		http_reply(call->req, call->b->route->status, type, PQgetvalue(res, 0, 0),
+			   (size_t)PQgetlength(res, 0, 0));
+		free(call);
+		return;
+	}
+	/* the answer waits until the person's read is in the access log */
+	call->type = type;
+	call->len = (size_t)PQgetlength(res, 0, 0);
+	call->body = malloc(call->len + 1);
+	if (call->body == NULL) {
+		problem(call, 503, "internal", "The server is out of memory; try again shortly.",
+			NULL);
+		return;
+	}
+	memcpy(call->body, PQgetvalue(res, 0, 0), call->len);
+	call->api->waiting++;
+	if (access_log_add(call->api->log, rows, (size_t)PQgetlength(res, 0, last), on_logged,
+			   call) != 0) {
+		call->api->waiting--;
+		on_logged(call, false);
+	}
 }
 
 /* ---- authentication ---- */
@@ -705,27 +753,30 @@ static int bind_route(struct api *api, struct http_server *srv, const struct api
 {
 	b->api = api;
 	b->route = route;
-	size_t n = strlen(route->function) + 96;
+	b->defers_log = strcmp(route->method, "GET") == 0;
+	/* a read's rows for the access log, last (0027_access_log_batches.sql) */
+	const char *rows = b->defers_log ? ", current_setting('overgang.access_rows', true)" : "";
+	size_t n = strlen(route->function) + 96 + strlen(rows);
 	b->sql = malloc(n);
 	if (b->sql == NULL)
 		return -1;
 	if (route->flags & API_HTML)
-		snprintf(b->sql, n, "SELECT b #>> '{}', NULL FROM %s($1::jsonb) AS b",
+		snprintf(b->sql, n, "SELECT b #>> '{}', NULL%s FROM %s($1::jsonb) AS b", rows,
 			 route->function);
 	else if (route->flags & API_CSV) /* a JSON string is the CSV */
 		snprintf(b->sql, n,
-			 "SELECT b #>> '{}', b->>'etag', jsonb_typeof(b) = 'string'"
+			 "SELECT b #>> '{}', b->>'etag', jsonb_typeof(b) = 'string'%s"
 			 " FROM %s($1::jsonb) AS b",
-			 route->function);
+			 rows, route->function);
 	else if (route->flags & API_FHIR) /* {"bundle": ..., "note": why less is claimed} */
 		snprintf(b->sql, n,
-			 "SELECT (b->'bundle')::text, NULL, b->>'note' FROM %s($1::jsonb) AS b",
-			 route->function);
+			 "SELECT (b->'bundle')::text, NULL, b->>'note'%s FROM %s($1::jsonb) AS b",
+			 rows, route->function);
 	else if (route->flags & API_LIST) /* a page has no ETag: not parsed again to find one */
-		snprintf(b->sql, n, "SELECT b::text, NULL FROM %s($1::jsonb) AS b",
+		snprintf(b->sql, n, "SELECT b::text, NULL%s FROM %s($1::jsonb) AS b", rows,
 			 route->function);
 	else
-		snprintf(b->sql, n, "SELECT b::text, b->>'etag' FROM %s($1::jsonb) AS b",
+		snprintf(b->sql, n, "SELECT b::text, b->>'etag'%s FROM %s($1::jsonb) AS b", rows,
 			 route->function);
 	for (const char *p = strchr(route->pattern, '{'); p && b->nparams < MAX_PATH_PARAMS;
 	     p = strchr(p + 1, '{')) {
@@ -769,13 +820,17 @@ struct api *api_new(struct event_base *base, const struct cfg *cfg, struct http_
 	/* the hard limit of what the server reads; the route answers 413 above body_limit */
 	http_server_set_limits(srv, (size_t)cfg->api_body_limit_kib * 1024 * 4 + 65536, 16384,
 			       cfg->api_timeout_ms / 1000);
+	static const char session_sql[] = "SELECT set_config('TimeZone', 'UTC', false),"
+					  " set_config('jit', 'off', false),"
+					  " set_config('statement_timeout', '10s', false),"
+					  " set_config('lock_timeout', '5s', false)";
 	api->pool = store_pool_new(base, cfg_conninfo(cfg), "overgangd api", cfg->api_connections,
-				   cfg->db_reconnect_min_ms, cfg->db_reconnect_max_ms,
-				   "SELECT set_config('TimeZone', 'UTC', false),"
-				   " set_config('jit', 'off', false),"
-				   " set_config('statement_timeout', '10s', false),"
-				   " set_config('lock_timeout', '5s', false)");
+				   cfg->db_reconnect_min_ms, cfg->db_reconnect_max_ms, session_sql);
 	if (api->pool == NULL)
+		goto oom;
+	api->log = access_log_new(base, cfg_conninfo(cfg), cfg->db_reconnect_min_ms,
+				  cfg->db_reconnect_max_ms, session_sql);
+	if (api->log == NULL)
 		goto oom;
 	return api;
 oom:
@@ -789,7 +844,8 @@ void api_free(struct api *api)
 {
 	if (api == NULL)
 		return;
-	store_pool_free(api->pool);
+	store_pool_free(api->pool); /* before the log: a read it answers may still add rows */
+	access_log_free(api->log);
 	for (int i = 0; i < api->nbindings; i++)
 		free(api->bindings[i].sql);
 	free(api->bindings);

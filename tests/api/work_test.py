@@ -231,6 +231,57 @@ def lists_rename_race():
     assert queue_item(t) is None
 
 
+
+def reads_logged_in_batches():
+    """reads wait for their access-log rows, many reads to a commit; rows that cannot be written: 503, nothing shown"""
+    import time
+    mark = log_max()
+    statuses = []
+
+    def reader():
+        for _ in range(5):
+            statuses.append(call("GET", "/v1/me/queue", "mette/tovholder").status)
+    threads = [threading.Thread(target=reader) for _ in range(24)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert statuses == [200] * 120, statuses
+    rows = int(sql(f"SELECT count(*) FROM access_log WHERE id > {mark}"))
+    commits = int(sql(f"SELECT count(DISTINCT xmin::text) FROM access_log WHERE id > {mark}"))
+    assert rows == 120 and 0 < commits < rows, (rows, commits)
+    # the rows cannot be written: the read is refused and shows nothing
+    sql("CREATE FUNCTION refuse_access_rows() RETURNS trigger LANGUAGE plpgsql"
+        " AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$;"
+        " CREATE TRIGGER refuse_access_rows BEFORE INSERT ON access_log"
+        " FOR EACH ROW EXECUTE FUNCTION refuse_access_rows()")
+    try:
+        mark = log_max()
+        r = call("GET", "/v1/me/queue", "mette/tovholder", check=False)
+        expect_problem(r, 503, "database-unavailable", "the access log refused")
+        no_person_data(r, "the access log refused")
+        assert "access log" in r.body["detail"], r
+        r = call("GET", "/v1/cases/1", "mette/tovholder", check=False)
+        expect_problem(r, 503, "database-unavailable", "a case read, the access log refused")
+        no_person_data(r, "a case read, the access log refused")
+    finally:
+        sql("DROP TRIGGER refuse_access_rows ON access_log; DROP FUNCTION refuse_access_rows()")
+    assert logged_since(mark) == []
+    expect(call("GET", "/v1/me/queue", "mette/tovholder"), 200)
+    # the writer's connection lost: reads are refused until it is back, then answered
+    assert sql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+               " WHERE application_name = 'overgangd access log'") == "2"
+    end = time.time() + 10
+    while True:
+        r = call("GET", "/v1/me/queue", "mette/tovholder", check=False)
+        if r.status == 200:
+            break
+        expect_problem(r, 503, "database-unavailable", "while the access log reconnects")
+        no_person_data(r, "while the access log reconnects")
+        assert time.time() < end, "the access log's connection did not come back"
+        time.sleep(0.1)
+
+
 def kept_items_current():
     """after every change the tests made, each open task's kept item is what its rows show now"""
     stale = sql("SET TimeZone = 'UTC'; SELECT count(*) FROM task_item ti"
@@ -678,4 +729,4 @@ def inbox_pages_while_claimed():
 main([my_cases, my_cases_pages, my_cases_order_holds, lists_follow_names, lists_follow_changes,
       lists_rename_race, inbox, inbox_refused, claim, assign, complete, complete_at_once, handovers,
       notes, events, tovholder, tovholder_unavailable, grants, closed_case, inbox_pages_while_claimed,
-      kept_items_current])
+      reads_logged_in_batches, kept_items_current])

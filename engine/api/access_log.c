@@ -1,0 +1,191 @@
+#include "api/access_log.h"
+
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/pool.h"
+#include "util/log.h"
+
+static const char flush_sql[] = "SELECT overgang.api_access_flush($1::jsonb)";
+
+/* Batches written at once, each on a connection of its own: while one waits (a commit's
+ * disk flush, or the access log's GIN index merging its pending entries, which takes the
+ * inserting statement 100-200 ms now and then), the next goes on the other. */
+#define WRITERS 2
+
+struct entry {
+	struct entry *next;
+	access_log_done_fn done;
+	void *arg;
+};
+
+/* A batch: its entries and their rows as one JSON array's text. */
+struct batch {
+	struct entry *head, **tail;
+	char *text;
+	size_t len, cap;
+};
+
+/* A batch being written. */
+struct flight {
+	struct access_log *log;
+	struct entry *entries;
+};
+
+struct access_log {
+	struct store_pool *pool;
+	struct batch next; /* filling */
+	int flying;        /* batches being written */
+	bool freeing;
+};
+
+static void batch_reset(struct batch *b)
+{
+	b->head = NULL;
+	b->tail = &b->head;
+	b->len = 0;
+}
+
+/* Appends LEN bytes of S to B's text; -1 when out of memory. */
+static int batch_append(struct batch *b, const char *s, size_t len)
+{
+	if (b->len + len + 2 > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		while (b->len + len + 2 > cap)
+			cap *= 2;
+		char *text = realloc(b->text, cap);
+		if (text == NULL)
+			return -1;
+		b->text = text;
+		b->cap = cap;
+	}
+	memcpy(b->text + b->len, s, len);
+	b->len += len;
+	b->text[b->len] = '\0';
+	return 0;
+}
+
+/* Tells each entry of the list HEAD whether it was written, and frees it. */
+static void finish(struct entry *head, bool written)
+{
+	while (head) {
+		struct entry *next = head->next;
+		head->done(head->arg, written);
+		free(head);
+		head = next;
+	}
+}
+
+static void send_next(struct access_log *log);
+
+static void on_written(struct store_conn *conn, const PGresult *res, void *arg)
+{
+	(void)conn;
+	struct flight *f = arg;
+	struct access_log *log = f->log;
+	bool written = res && PQresultStatus(res) == PGRES_TUPLES_OK;
+	if (res && !written)
+		og_error(json_pack("{s:s}", "sqlstate",
+				   PQresultErrorField(res, PG_DIAG_SQLSTATE)
+					   ? PQresultErrorField(res, PG_DIAG_SQLSTATE)
+					   : ""),
+			 "the access log could not be written; the reads waiting for it are "
+			 "answered 503");
+	struct entry *done = f->entries;
+	free(f);
+	log->flying--;
+	finish(done, written);
+	if (!log->freeing)
+		send_next(log);
+}
+
+/* Writes the filling batch, when there is one and a connection is free for it. */
+static void send_next(struct access_log *log)
+{
+	if (log->flying >= WRITERS || log->next.head == NULL)
+		return;
+	struct entry *entries = log->next.head;
+	struct flight *f = malloc(sizeof *f);
+	if (f == NULL || batch_append(&log->next, "]", 1) != 0) {
+		free(f);
+		batch_reset(&log->next);
+		finish(entries, false);
+		return;
+	}
+	f->log = log;
+	f->entries = entries;
+	const char *params[] = {log->next.text};
+	log->flying++;
+	int rc = store_pool_query_named(log->pool, "access_log_flush", flush_sql, 1, params,
+					on_written, f);
+	batch_reset(&log->next); /* the pool copied the text */
+	if (rc != 0) {
+		log->flying--;
+		free(f);
+		finish(entries, false);
+	}
+}
+
+struct access_log *access_log_new(struct event_base *base, const char *conninfo,
+				  int reconnect_min_ms, int reconnect_max_ms,
+				  const char *session_sql)
+{
+	struct access_log *log = calloc(1, sizeof *log);
+	if (log == NULL)
+		return NULL;
+	batch_reset(&log->next);
+	log->pool = store_pool_new(base, conninfo, "overgangd access log", WRITERS,
+				   reconnect_min_ms, reconnect_max_ms, session_sql);
+	if (log->pool == NULL) {
+		free(log);
+		return NULL;
+	}
+	return log;
+}
+
+void access_log_free(struct access_log *log)
+{
+	if (log == NULL)
+		return;
+	log->freeing = true;
+	struct entry *waiting = log->next.head;
+	batch_reset(&log->next);
+	store_pool_free(log->pool); /* answers the batch in flight, if any, with no result */
+	finish(waiting, false);
+	free(log->next.text);
+	free(log);
+}
+
+int access_log_add(struct access_log *log, const char *rows, size_t len, access_log_done_fn done,
+		   void *arg)
+{
+	/* ROWS is "[...]": its elements join the batch's array */
+	while (len > 0 && (rows[len - 1] == ' ' || rows[len - 1] == '\n'))
+		len--;
+	if (len <= 2 || rows[0] != '[' || rows[len - 1] != ']')
+		return -1; /* no rows: nothing to wait for */
+	struct entry *e = calloc(1, sizeof *e);
+	if (e == NULL)
+		return -1;
+	e->done = done;
+	e->arg = arg;
+	size_t mark = log->next.len;
+	bool first = log->next.head == NULL;
+	if ((first ? batch_append(&log->next, "[", 1) : batch_append(&log->next, ",", 1)) != 0 ||
+	    batch_append(&log->next, rows + 1, len - 2) != 0) {
+		log->next.len = mark;
+		free(e);
+		return -1;
+	}
+	*log->next.tail = e;
+	log->next.tail = &e->next;
+	send_next(log);
+	return 0;
+}
+
+bool access_log_idle(const struct access_log *log)
+{
+	return log->flying == 0 && log->next.head == NULL;
+}

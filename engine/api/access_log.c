@@ -101,7 +101,9 @@ static void on_written(struct store_conn *conn, const PGresult *res, void *arg)
 		send_next(log);
 }
 
-/* Writes the filling batch, when there is one and a connection is free for it. */
+/* Writes the filling batch, when there is one and a connection is free for it. The batch
+ * is taken off the log first: the pool may call on_written before it returns (a connection
+ * lost while sending), and that may start the next batch. */
 static void send_next(struct access_log *log)
 {
 	if (log->flying >= WRITERS || log->next.head == NULL)
@@ -114,13 +116,17 @@ static void send_next(struct access_log *log)
 		finish(entries, false);
 		return;
 	}
+	char *text = log->next.text;
+	log->next.text = NULL;
+	log->next.cap = 0;
+	batch_reset(&log->next);
 	f->log = log;
 	f->entries = entries;
-	const char *params[] = {log->next.text};
+	const char *params[] = {text};
 	log->flying++;
 	int rc = store_pool_query_named(log->pool, "access_log_flush", flush_sql, 1, params,
 					on_written, f);
-	batch_reset(&log->next); /* the pool copied the text */
+	free(text); /* the pool copied it */
 	if (rc != 0) {
 		log->flying--;
 		free(f);

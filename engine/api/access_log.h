@@ -1,7 +1,7 @@
 /*
  * The access log of the API's reads, written many requests at a time (group commit). A read
  * route's function hands its access-log rows back with its answer instead of inserting them
- * (r.log = "defer": engine/store/migrations/0027_access_log_batches.sql); the answer waits
+ * (r.log = "defer": engine/store/migrations/0026_access_log_batches.sql); the answer waits
  * here until its rows are committed. Batches are written on connections of their own, two at
  * a time: the rows of every read that arrived while both were busy go in the next batch,
  * with one statement and one commit, so a busy API pays one WAL flush for many reads instead

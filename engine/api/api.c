@@ -75,6 +75,7 @@ struct call {
 	const char *type;
 	char *body;
 	size_t len;
+	char *etag, *note; /* its ETag and Overgang-Profile-Note headers, or NULL */
 };
 
 static const struct {
@@ -540,9 +541,13 @@ static void db_problem(struct call *call, const PGresult *res)
 static void on_logged(void *arg, bool written)
 {
 	struct call *call = arg;
-	char *body = call->body;
+	char *body = call->body, *etag = call->etag, *note = call->note;
 	call->api->waiting--;
 	if (written) {
+		if (etag)
+			http_req_reply_header(call->req, "ETag", etag);
+		if (note)
+			http_req_reply_header(call->req, "Overgang-Profile-Note", note);
 		http_reply(call->req, call->b->route->status, call->type, body, call->len);
 		free(call);
 	} else {
@@ -552,6 +557,8 @@ static void on_logged(void *arg, bool written)
 			NULL);
 	}
 	free(body);
+	free(etag);
+	free(note);
 }
 
 static void on_result(struct store_conn *conn, const PGresult *res, void *arg)
@@ -571,8 +578,8 @@ static void on_result(struct store_conn *conn, const PGresult *res, void *arg)
 		problem(call, 404, "not-found", "There is nothing here that you may see.", NULL);
 		return;
 	}
-	if (!PQgetisnull(res, 0, 1))
-		http_req_reply_header(call->req, "ETag", PQgetvalue(res, 0, 1));
+	const char *etag = PQgetisnull(res, 0, 1) ? NULL : PQgetvalue(res, 0, 1);
+	const char *note = NULL;
 	const char *type = "application/json";
 	if (call->b->route->flags & API_HTML)
 		type = "text/html; charset=utf-8";
@@ -580,14 +587,17 @@ static void on_result(struct store_conn *conn, const PGresult *res, void *arg)
 		type = "application/fhir+json; charset=utf-8";
 		/* why the export claims less than KL's profiles (see bind_route) */
 		if (PQnfields(res) > 2 && !PQgetisnull(res, 0, 2))
-			http_req_reply_header(call->req, "Overgang-Profile-Note",
-					      PQgetvalue(res, 0, 2));
+			note = PQgetvalue(res, 0, 2);
 	} else if ((call->b->route->flags & API_CSV) && PQnfields(res) > 2 &&
 		   strcmp(PQgetvalue(res, 0, 2), "t") == 0)
 		type = "text/csv; charset=utf-8";
 	int last = PQnfields(res) - 1;
 	const char *rows = call->b->defers_log ? PQgetvalue(res, 0, last) : "";
 	if (rows[0] == '\0' || strcmp(rows, "[]") == 0) {
+		if (etag)
+			http_req_reply_header(call->req, "ETag", etag);
+		if (note)
+			http_req_reply_header(call->req, "Overgang-Profile-Note", note);
 		http_reply(call->req, call->b->route->status, type, PQgetvalue(res, 0, 0),
 			   (size_t)PQgetlength(res, 0, 0));
 		free(call);
@@ -597,16 +607,22 @@ static void on_result(struct store_conn *conn, const PGresult *res, void *arg)
 	call->type = type;
 	call->len = (size_t)PQgetlength(res, 0, 0);
 	call->body = malloc(call->len + 1);
-	if (call->body == NULL) {
+	call->etag = etag ? strdup(etag) : NULL;
+	call->note = note ? strdup(note) : NULL;
+	if (call->body == NULL || (etag && !call->etag) || (note && !call->note)) {
+		free(call->body);
+		free(call->etag);
+		free(call->note);
 		problem(call, 503, "internal", "The server is out of memory; try again shortly.",
 			NULL);
 		return;
 	}
 	memcpy(call->body, PQgetvalue(res, 0, 0), call->len);
-	call->api->waiting++;
+	call->api->waiting++; /* until on_logged */
 	if (access_log_add(call->api->log, rows, (size_t)PQgetlength(res, 0, last), on_logged,
 			   call) != 0) {
-		call->api->waiting--;
+		og_error(json_pack("{s:s}", "route", call->b->route->name),
+			 "a read's access-log rows could not be queued");
 		on_logged(call, false);
 	}
 }
@@ -754,7 +770,7 @@ static int bind_route(struct api *api, struct http_server *srv, const struct api
 	b->api = api;
 	b->route = route;
 	b->defers_log = strcmp(route->method, "GET") == 0;
-	/* a read's rows for the access log, last (0027_access_log_batches.sql) */
+	/* a read's rows for the access log, last (0026_access_log_batches.sql) */
 	const char *rows = b->defers_log ? ", current_setting('overgang.access_rows', true)" : "";
 	size_t n = strlen(route->function) + 96 + strlen(rows);
 	b->sql = malloc(n);

@@ -3,7 +3,9 @@
  * path, the roles that may call it, the query parameters and body fields it takes, and the
  * SQL function api_FUNCTION(r jsonb) that does the work in one statement: authorization by
  * case and department, the read or write, and the access log entry, in one transaction (see
- * engine/store/migrations/0003_api.sql for R's shape). The daemon checks everything that
+ * engine/store/migrations/0003_api.sql for R's shape). A GET route's function hands its
+ * access-log entry back instead (r.log = "defer"), and the daemon answers once the entry is
+ * committed (api/access_log.h). The daemon checks everything that
  * can be checked without the database first: token, role, content type, size, JSON syntax,
  * field names and types, query parameters.
  */

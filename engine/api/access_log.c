@@ -10,9 +10,9 @@
 
 static const char flush_sql[] = "SELECT overgang.api_access_flush($1::jsonb)";
 
-/* Batches written at once, each on a connection of its own: while one waits (a commit's
- * disk flush, or the access log's GIN index merging its pending entries, which takes the
- * inserting statement 100-200 ms now and then), the next goes on the other. */
+/* Batches written at once, each on a connection of its own: while one waits for a slow
+ * commit (a disk flush stalls for 15-230 ms now and then on the bench machine), the next
+ * goes on the other, so only the reads of the stalled batch wait. */
 #define WRITERS 2
 
 struct entry {

@@ -158,7 +158,7 @@ void access_log_free(struct access_log *log)
 	log->freeing = true;
 	struct entry *waiting = log->next.head;
 	batch_reset(&log->next);
-	store_pool_free(log->pool); /* answers the batch in flight, if any, with no result */
+	store_pool_free(log->pool); /* answers the batches in flight with no result */
 	finish(waiting, false);
 	free(log->next.text);
 	free(log);

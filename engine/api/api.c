@@ -537,6 +537,19 @@ static void db_problem(struct call *call, const PGresult *res)
 		"Something went wrong on our side; it has been logged. Try again later.", NULL);
 }
 
+/* Answers CALL with the route's result: BODY (LEN bytes) as TYPE, with its ETag and
+ * Overgang-Profile-Note headers when not NULL; frees CALL. */
+static void answer(struct call *call, const char *type, const char *body, size_t len,
+		   const char *etag, const char *note)
+{
+	if (etag)
+		http_req_reply_header(call->req, "ETag", etag);
+	if (note)
+		http_req_reply_header(call->req, "Overgang-Profile-Note", note);
+	http_reply(call->req, call->b->route->status, type, body, len);
+	free(call);
+}
+
 /* A read's access-log rows are committed (or could not be): its answer, or 503. */
 static void on_logged(void *arg, bool written)
 {
@@ -544,12 +557,7 @@ static void on_logged(void *arg, bool written)
 	char *body = call->body, *etag = call->etag, *note = call->note;
 	call->api->waiting--;
 	if (written) {
-		if (etag)
-			http_req_reply_header(call->req, "ETag", etag);
-		if (note)
-			http_req_reply_header(call->req, "Overgang-Profile-Note", note);
-		http_reply(call->req, call->b->route->status, call->type, body, call->len);
-		free(call);
+		answer(call, call->type, body, call->len, etag, note);
 	} else {
 		problem(call, 503, "database-unavailable",
 			"Your read could not be written to the access log, so it is not shown; try "
@@ -594,13 +602,8 @@ static void on_result(struct store_conn *conn, const PGresult *res, void *arg)
 	int last = PQnfields(res) - 1;
 	const char *rows = call->b->defers_log ? PQgetvalue(res, 0, last) : "";
 	if (rows[0] == '\0' || strcmp(rows, "[]") == 0) {
-		if (etag)
-			http_req_reply_header(call->req, "ETag", etag);
-		if (note)
-			http_req_reply_header(call->req, "Overgang-Profile-Note", note);
-		http_reply(call->req, call->b->route->status, type, PQgetvalue(res, 0, 0),
-			   (size_t)PQgetlength(res, 0, 0));
-		free(call);
+		answer(call, type, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0), etag,
+		       note);
 		return;
 	}
 	/* the answer waits until the person's read is in the access log */

@@ -13,6 +13,25 @@
 -- cannot be written is answered 503. Without the mark (writes, the command-line tool) the
 -- rows are inserted at once, as before.
 
+-- Writes access-log rows as api_access builds them (a JSON array), each at the time of its
+-- read. Returns how many.
+CREATE FUNCTION api_access_flush(rows jsonb) RETURNS integer LANGUAGE sql
+SET search_path = overgang, pg_catalog AS $$
+    WITH w AS (
+        INSERT INTO access_log (at, actor, actor_kind, action, citizen_id, case_id,
+                                citizen_ids, case_ids, reason, via)
+        SELECT x.at, x.actor, 'staff', 'read', x.citizen_id, x.case_id, x.citizen_ids,
+               x.case_ids, x.reason, x.via
+          FROM jsonb_to_recordset(rows) AS x (at timestamptz, actor text, citizen_id bigint,
+                                              case_id bigint, citizen_ids bigint[],
+                                              case_ids bigint[], reason text, via text)
+        RETURNING 1)
+    SELECT count(*)::integer FROM w
+$$;
+
+-- The access-log row of a person's read of CITIZEN_IDS (with their CASE_IDS, same order; a
+-- NULL case for a read of the citizen alone): each (citizen, case) once, in the order of the
+-- page. Written at once, or with r.log = 'defer' handed back in overgang.access_rows.
 CREATE OR REPLACE FUNCTION api_access(r jsonb, citizen_ids bigint[], case_ids bigint[],
                                       task_id bigint DEFAULT NULL) RETURNS void
 LANGUAGE plpgsql
@@ -30,43 +49,19 @@ BEGIN
     IF ci IS NULL THEN
         RETURN;
     END IF;
+    entry := jsonb_build_object('at', now(), 'actor', r->'actor'->>'staff',
+                                'reason', api_purpose(r, task_id), 'via', 'api ' || (r->>'route'))
+             || CASE WHEN cardinality(ci) = 1
+                     THEN jsonb_build_object('citizen_id', ci[1], 'case_id', ca[1])
+                     ELSE jsonb_build_object('citizen_ids', ci, 'case_ids', ca) END;
     IF r->>'log' = 'defer' THEN
-        entry := jsonb_build_object('at', now(), 'actor', r->'actor'->>'staff',
-                                  'reason', api_purpose(r, task_id), 'via', 'api ' || (r->>'route'));
-        IF cardinality(ci) = 1 THEN
-            entry := entry || jsonb_build_object('citizen_id', ci[1], 'case_id', ca[1]);
-        ELSE
-            entry := entry || jsonb_build_object('citizen_ids', ci, 'case_ids', ca);
-        END IF;
         PERFORM set_config('overgang.access_rows',
             (coalesce(nullif(current_setting('overgang.access_rows', true), ''), '[]')::jsonb
              || jsonb_build_array(entry))::text, true);
-    ELSIF cardinality(ci) = 1 THEN
-        INSERT INTO access_log (actor, actor_kind, action, citizen_id, case_id, reason, via)
-        VALUES (r->'actor'->>'staff', 'staff', 'read', ci[1], ca[1], api_purpose(r, task_id),
-                'api ' || (r->>'route'));
     ELSE
-        INSERT INTO access_log (actor, actor_kind, action, citizen_ids, case_ids, reason, via)
-        VALUES (r->'actor'->>'staff', 'staff', 'read', ci, ca, api_purpose(r, task_id),
-                'api ' || (r->>'route'));
+        PERFORM api_access_flush(jsonb_build_array(entry));
     END IF;
 END $$;
-
--- Writes the rows deferred reads handed back (a JSON array of what api_access built), each
--- at the time of its read. Returns how many.
-CREATE FUNCTION api_access_flush(rows jsonb) RETURNS integer LANGUAGE sql
-SET search_path = overgang, pg_catalog AS $$
-    WITH w AS (
-        INSERT INTO access_log (at, actor, actor_kind, action, citizen_id, case_id,
-                                citizen_ids, case_ids, reason, via)
-        SELECT x.at, x.actor, 'staff', 'read', x.citizen_id, x.case_id, x.citizen_ids,
-               x.case_ids, x.reason, x.via
-          FROM jsonb_to_recordset(rows) AS x (at timestamptz, actor text, citizen_id bigint,
-                                              case_id bigint, citizen_ids bigint[],
-                                              case_ids bigint[], reason text, via text)
-        RETURNING 1)
-    SELECT count(*)::integer FROM w
-$$;
 
 -- The GIN index that finds a citizen's entries in list reads takes new entries into a
 -- pending list, and the insert that finds the list over gin_pending_list_limit (4 MB by

@@ -13,11 +13,13 @@
 #include "api/body.h"
 #include "api/openapi.h"
 #include "api/route.h"
+#include "api/task_list.h"
 #include "store/pool.h"
 #include "util/clock.h"
 #include "util/cpr.h"
 #include "util/file.h"
 #include "util/log.h"
+#include "util/metrics.h"
 #include "util/text.h"
 
 #define CACHE_BUCKETS 1024
@@ -47,7 +49,10 @@ struct cached_token {
 struct api {
 	const struct cfg *cfg;
 	struct store_pool *pool;
-	struct access_log *log; /* the reads' access-log rows, a batch at a time */
+	struct access_log *log;        /* the reads' access-log rows, a batch at a time */
+	struct task_list_cache *lists; /* queue and inbox entries kept rendered */
+	struct og_metric_family *m_list_entries, *m_list_bytes;
+	uint64_t list_shown, list_rendered; /* as last put in m_list_entries */
 	const char *openapi;
 	struct binding *bindings;
 	int nbindings;
@@ -76,7 +81,18 @@ struct call {
 	char *body;
 	size_t len;
 	char *etag, *note; /* its ETag and Overgang-Profile-Note headers, or NULL */
+	/* a task list's page while its entries are rendered, and its access-log rows */
+	struct task_list_page *page;
+	char *rows;
+	size_t rows_len;
 };
+
+static void call_free(struct call *call)
+{
+	task_list_page_free(call->page);
+	free(call->rows);
+	free(call);
+}
 
 static const struct {
 	const char *type, *title;
@@ -137,7 +153,7 @@ static void problem(struct call *call, int status, const char *type, const char 
 	if (status == 401)
 		http_req_reply_header(call->req, "WWW-Authenticate", "Bearer realm=\"overgang\"");
 	http_reply_problem(call->req, status, type, title_of(type), detail, extra);
-	free(call);
+	call_free(call);
 }
 
 /* Runs the prepared statement NAME (SQL) with PARAM (copied; NULL: out of memory before) for
@@ -359,6 +375,9 @@ static json_t *header_string(struct call *call, const char *name, size_t max, bo
 
 static void on_result(struct store_conn *conn, const PGresult *res, void *arg);
 static void authenticated(struct call *call);
+static void list_begin(struct call *call, const PGresult *res, const char *rows, size_t rows_len);
+static void deliver(struct call *call, const char *type, const char *body, size_t len,
+		    const char *etag, const char *note, const char *rows, size_t rows_len);
 
 /* Everything that can be checked here is; then the route's function runs. */
 static void run(struct call *call)
@@ -494,7 +513,7 @@ static void db_problem(struct call *call, const PGresult *res)
 		if (status >= 200 && status < 300 && body) {
 			http_req_reply_header(call->req, "Idempotent-Replayed", "true");
 			http_reply_json(call->req, status, body);
-			free(call);
+			call_free(call);
 			return;
 		}
 		json_decref(body);
@@ -547,7 +566,7 @@ static void answer(struct call *call, const char *type, const char *body, size_t
 	if (note)
 		http_req_reply_header(call->req, "Overgang-Profile-Note", note);
 	http_reply(call->req, call->b->route->status, type, body, len);
-	free(call);
+	call_free(call);
 }
 
 /* A read's access-log rows are committed (or could not be): its answer, or 503. */
@@ -601,14 +620,102 @@ static void on_result(struct store_conn *conn, const PGresult *res, void *arg)
 		type = "text/csv; charset=utf-8";
 	int last = PQnfields(res) - 1;
 	const char *rows = call->b->defers_log ? PQgetvalue(res, 0, last) : "";
+	size_t rows_len = call->b->defers_log ? (size_t)PQgetlength(res, 0, last) : 0;
+	if (call->b->route->flags & API_TASK_LIST)
+		list_begin(call, res, rows, rows_len);
+	else
+		deliver(call, type, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0), etag,
+			note, rows, rows_len);
+}
+
+/* ---- task lists: pages put together from kept entries (api/task_list.h) ---- */
+
+static const char task_items_sql[] =
+	"SELECT id, version, names, due_us, open, item FROM overgang.api_task_items($1::bigint[])";
+
+static void list_failed(struct call *call, const char *why)
+{
+	og_error(json_pack("{s:s,s:s}", "route", call->b->route->name, "error", why),
+		 "a task list's page could not be put together");
+	problem(call, 500, "internal",
+		"Something went wrong on our side; it has been logged. Try again later.", NULL);
+}
+
+static void list_answer(struct call *call)
+{
+	size_t len;
+	char *body = task_list_page_render(call->page, &len);
+	if (body == NULL) {
+		problem(call, 503, "internal", "The server is out of memory; try again shortly.",
+			NULL);
+		return;
+	}
+	task_list_page_free(call->page);
+	call->page = NULL;
+	char *rows = call->rows;
+	call->rows = NULL;
+	deliver(call, call->type, body, len, NULL, NULL, rows ? rows : "", call->rows_len);
+	free(body);
+	free(rows);
+}
+
+static void on_items(struct store_conn *conn, const PGresult *res, void *arg)
+{
+	struct call *call = arg;
+	(void)conn;
+	call->api->waiting--;
+	char err[160];
+	if (res == NULL)
+		problem(call, 503, "database-unavailable",
+			"The connection to the database was lost; try again shortly.", NULL);
+	else if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		db_problem(call, res);
+	else if (task_list_page_fill(call->api->lists, call->page, res, err, sizeof err) != 0)
+		list_failed(call, err);
+	else
+		list_answer(call);
+}
+
+/* A task list's keys are in: its page from the kept entries, with the others rendered. */
+static void list_begin(struct call *call, const PGresult *res, const char *rows, size_t rows_len)
+{
+	char err[160];
+	call->type = "application/json";
+	call->page = task_list_page_new(call->api->lists, PQgetvalue(res, 0, 0),
+					(size_t)PQgetlength(res, 0, 0), err, sizeof err);
+	if (call->page == NULL) {
+		list_failed(call, err);
+		return;
+	}
+	call->rows_len = rows_len;
+	call->rows = malloc(rows_len + 1);
+	bool oom = call->rows == NULL;
+	if (call->rows)
+		memcpy(call->rows, rows, rows_len + 1);
+	char *missing = oom ? NULL : task_list_page_missing(call->page, &oom);
+	if (oom) {
+		problem(call, 503, "internal", "The server is out of memory; try again shortly.",
+			NULL);
+	} else if (missing == NULL) {
+		list_answer(call);
+	} else {
+		submit(call, "task_items", task_items_sql, missing, on_items);
+		free(missing);
+	}
+}
+
+/* Answers CALL with BODY (LEN bytes, copied when kept) as TYPE, at once when the read logged
+ * nothing (ROWS empty or "[]"), else once ROWS (ROWS_LEN bytes) are in the access log. */
+static void deliver(struct call *call, const char *type, const char *body, size_t len,
+		    const char *etag, const char *note, const char *rows, size_t rows_len)
+{
 	if (rows[0] == '\0' || strcmp(rows, "[]") == 0) {
-		answer(call, type, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0), etag,
-		       note);
+		answer(call, type, body, len, etag, note);
 		return;
 	}
 	/* the answer waits until the person's read is in the access log */
 	call->type = type;
-	call->len = (size_t)PQgetlength(res, 0, 0);
+	call->len = len;
 	call->body = malloc(call->len + 1);
 	call->etag = etag ? strdup(etag) : NULL;
 	call->note = note ? strdup(note) : NULL;
@@ -620,10 +727,9 @@ static void on_result(struct store_conn *conn, const PGresult *res, void *arg)
 			NULL);
 		return;
 	}
-	memcpy(call->body, PQgetvalue(res, 0, 0), call->len);
+	memcpy(call->body, body, call->len);
 	call->api->waiting++; /* until on_logged */
-	if (access_log_add(call->api->log, rows, (size_t)PQgetlength(res, 0, last), on_logged,
-			   call) != 0) {
+	if (access_log_add(call->api->log, rows, rows_len, on_logged, call) != 0) {
 		og_error(json_pack("{s:s}", "route", call->b->route->name),
 			 "a read's access-log rows could not be queued");
 		on_logged(call, false);
@@ -682,7 +788,7 @@ static void authenticated(struct call *call)
 		return;
 	}
 	call->ok(call->req, call->ok_arg);
-	free(call);
+	call_free(call);
 }
 
 static const char token_sql[] =
@@ -808,6 +914,19 @@ static int bind_route(struct api *api, struct http_server *srv, const struct api
 	return http_server_route(srv, route->method, route->pattern, route->name, on_route, b);
 }
 
+static void collect_list_metrics(void *arg)
+{
+	struct api *api = arg;
+	struct task_list_stats st;
+	task_list_cache_stats(api->lists, &st);
+	static const char *const kept[] = {"kept"}, *const rendered[] = {"rendered"};
+	og_metrics_add(api->m_list_entries, kept, (double)(st.shown - api->list_shown));
+	og_metrics_add(api->m_list_entries, rendered, (double)(st.rendered - api->list_rendered));
+	api->list_shown = st.shown;
+	api->list_rendered = st.rendered;
+	og_metrics_set(api->m_list_bytes, NULL, (double)st.bytes);
+}
+
 struct api *api_new(struct event_base *base, const struct cfg *cfg, struct http_server *srv,
 		    char *err, size_t errlen)
 {
@@ -851,6 +970,19 @@ struct api *api_new(struct event_base *base, const struct cfg *cfg, struct http_
 				  cfg->db_reconnect_max_ms, session_sql);
 	if (api->log == NULL)
 		goto oom;
+	api->lists = task_list_cache_new((size_t)cfg->api_list_cache_mib * 1024 * 1024);
+	if (api->lists == NULL)
+		goto oom;
+	static const char *const how[] = {"how", NULL};
+	api->m_list_entries = og_metrics_register(
+		OG_COUNTER, "overgang_api_list_entries_total",
+		"Queue and inbox entries answered, by how: kept (shown as kept in the daemon) or "
+		"rendered (by PostgreSQL)",
+		how, NULL, 0);
+	api->m_list_bytes = og_metrics_register(
+		OG_GAUGE, "overgang_api_list_cache_bytes",
+		"Bytes of queue and inbox entries kept rendered ([api] list_cache)", NULL, NULL, 0);
+	og_metrics_on_collect(collect_list_metrics, api);
 	return api;
 oom:
 	snprintf(err, errlen, "out of memory");
@@ -865,6 +997,7 @@ void api_free(struct api *api)
 		return;
 	store_pool_free(api->pool); /* before the log: a read it answers may still add rows */
 	access_log_free(api->log);
+	task_list_cache_free(api->lists);
 	for (int i = 0; i < api->nbindings; i++)
 		free(api->bindings[i].sql);
 	free(api->bindings);

@@ -26,6 +26,11 @@ def queue():
     dues = [i["due_at"] for i in items]
     assert dues == sorted(dues), dues
     assert r.body["next_cursor"] is None
+    again = expect(call("GET", "/v1/me/queue", "mette/tovholder"), 200)
+    assert again.body == r.body, "the same page again, with no entries kept ([api] list_cache = 0)"
+    assert 'overgang_api_list_entries_total{how="kept"}' not in raw("GET", "/metrics").text or \
+        'overgang_api_list_entries_total{how="kept"} 0' in raw("GET", "/metrics").text
+    before += 2  # the second read logs too
     # every citizen on the page is in the access log, with the route as purpose
     assert access_log_count("actor = 'mette'") == before + 2
     assert sql("SELECT string_agg(DISTINCT reason, ',') FROM access_entries WHERE actor = 'mette'") == "queue"

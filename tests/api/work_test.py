@@ -198,6 +198,42 @@ def lists_follow_changes():
     assert queue_item(t) is None, "a cancelled task leaves the queue"
 
 
+def list_entries(how):
+    """overgang_api_list_entries_total{how=HOW} in /metrics: queue and inbox entries answered
+    as kept by the daemon, or as rendered by PostgreSQL."""
+    text = raw("GET", "/metrics").text
+    for line in text.splitlines():
+        if line.startswith(f'overgang_api_list_entries_total{{how="{how}"}}'):
+            return float(line.split()[-1])
+    return 0.0
+
+
+def lists_follow_the_clock():
+    """a kept queue entry turns overdue when its due time passes, with nothing else changed"""
+    import time
+    # marked as notified already, so the engine's overdue sweep leaves the row as it is
+    t = int(sql("INSERT INTO task (case_id, kind, key, department_id, title, due_at, overdue_notified)"
+                " VALUES (2, 'task', 'snart', 'ppr', 'Snart forfalden', now() + interval '2 seconds', true)"
+                " RETURNING id"))
+    try:
+        rendered = list_entries("rendered")
+        before = queue_item(t, case=2)
+        assert before is not None and not before["overdue"], before
+        assert list_entries("rendered") > rendered, "the new task's entry was rendered"
+        kept, rendered = list_entries("kept"), list_entries("rendered")
+        due = float(sql(f"SELECT extract(epoch FROM due_at) FROM task WHERE id = {t}"))
+        time.sleep(max(0.0, due - time.time()) + 0.5)
+        after = queue_item(t, case=2)
+        assert after["overdue"], after
+        assert {k: v for k, v in after.items() if k != "overdue"} == \
+            {k: v for k, v in before.items() if k != "overdue"}, (before, after)
+        assert list_entries("kept") > kept and list_entries("rendered") == rendered, \
+            "the page was answered from the kept entries"
+    finally:
+        sql(f"UPDATE task SET status = 'cancelled', reason = 'test' WHERE id = {t}")
+    assert queue_item(t, case=2) is None, "a cancelled task leaves the queue"
+
+
 def reads_logged_in_batches():
     """reads wait for their access-log rows, many reads to a commit; rows that cannot be written: 503, nothing shown"""
     import time
@@ -683,6 +719,7 @@ def inbox_pages_while_claimed():
 
 
 main([my_cases, my_cases_pages, my_cases_order_holds, lists_follow_names, lists_follow_changes,
+      lists_follow_the_clock,
       inbox, inbox_refused, claim, assign, complete, complete_at_once, handovers,
       notes, events, tovholder, tovholder_unavailable, grants, closed_case, inbox_pages_while_claimed,
       reads_logged_in_batches])

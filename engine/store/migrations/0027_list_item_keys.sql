@@ -130,3 +130,129 @@ END $$;
 
 -- The page's items are rendered by api_task_items now.
 DROP FUNCTION api_task_page(bigint[]);
+
+-- The queue and the inbox as in 0018, but for the next page's cursor: the last item's sort
+-- key is built once, not for each of the up to 2 x 51 rows the page is chosen from (a third
+-- of finding the page's tasks, measured with pgbench at national scale).
+CREATE OR REPLACE FUNCTION api_queue(r jsonb) RETURNS json LANGUAGE plpgsql
+SET search_path = overgang, pg_catalog AS $$
+DECLARE
+    me text := api_staff(r);
+    k jsonb := api_cursor(r);
+    k_due timestamptz;
+    k_id bigint;
+    f_case text := r->'query'->>'case';
+    f_dep text := r->'query'->>'department';
+    f_status text := r->'query'->>'status';
+    lim integer := (r->>'limit')::int;
+    result json;
+    citizen_ids bigint[];
+    case_ids bigint[];
+    ids bigint[];
+    more boolean;
+    last_due timestamptz;
+BEGIN
+    BEGIN
+        k_due := coalesce((k->>0)::timestamptz, '-infinity');
+        k_id := coalesce((k->>1)::bigint, 0);
+    EXCEPTION WHEN data_exception THEN
+        PERFORM api_fail(400, 'bad-cursor',
+            'The cursor is not one this list gave out; start from the first page.',
+            jsonb_build_object('field', 'cursor'));
+    END;
+    IF f_case IS NOT NULL AND f_case !~ '^[0-9]{1,18}$' THEN
+        PERFORM api_fail(400, 'bad-parameter', 'case must be a case number.',
+                         jsonb_build_object('field', 'case'));
+    END IF;
+    IF f_status IS NOT NULL AND f_status NOT IN ('open', 'claimed') THEN
+        PERFORM api_fail(400, 'bad-parameter', 'status must be open or claimed.',
+                         jsonb_build_object('field', 'status'));
+    END IF;
+    SELECT (array_agg(m.id ORDER BY m.due, m.id))[1:lim], count(*) > lim,
+           (array_agg(m.due ORDER BY m.due, m.id))[lim]
+      INTO ids, more, last_due
+      FROM ((SELECT t.id, coalesce(t.due_at, 'infinity') AS due FROM task t
+                  WHERE t.assignee = me AND t.status IN ('open', 'claimed')
+                    AND (coalesce(t.due_at, 'infinity'), t.id) > (k_due, k_id)
+                    AND (f_case IS NULL OR t.case_id = f_case::bigint)
+                    AND (f_dep IS NULL OR t.department_id = f_dep)
+                    AND (f_status IS NULL OR t.status = f_status)
+                  ORDER BY coalesce(t.due_at, 'infinity'), t.id
+                  LIMIT lim + 1)
+                UNION ALL
+                (SELECT t.id, coalesce(t.due_at, 'infinity') FROM task t
+                  WHERE t.holder = me AND t.status IN ('open', 'claimed')
+                    AND t.assignee IS DISTINCT FROM me
+                    AND (coalesce(t.due_at, 'infinity'), t.id) > (k_due, k_id)
+                    AND (f_case IS NULL OR t.case_id = f_case::bigint)
+                    AND (f_dep IS NULL OR t.department_id = f_dep)
+                    AND (f_status IS NULL OR t.status = f_status)
+                  ORDER BY coalesce(t.due_at, 'infinity'), t.id
+                  LIMIT lim + 1)) m;
+    SELECT * INTO result, citizen_ids, case_ids
+      FROM api_task_list(ids, CASE WHEN more THEN jsonb_build_array(last_due, ids[lim]) END);
+    PERFORM api_access(r, citizen_ids, case_ids);
+    RETURN result;
+END $$;
+
+CREATE OR REPLACE FUNCTION api_inbox(r jsonb) RETURNS json LANGUAGE plpgsql
+SET search_path = overgang, pg_catalog AS $$
+DECLARE
+    v_dep text := r->'params'->>'id';
+    v_kind text := r->'query'->>'kind';
+    v_status text := r->'query'->>'status';
+    v_limit int := (r->>'limit')::int;
+    v_k text[];
+    v_claimed boolean;
+    v_due timestamptz;
+    v_id bigint;
+    v_result json;
+    v_citizens bigint[];
+    v_cases bigint[];
+    v_ids bigint[];
+    v_more boolean;
+    v_last_claimed boolean;
+    v_last_due timestamptz;
+BEGIN
+    IF NOT api_work_member(api_staff(r), v_dep) THEN
+        PERFORM api_fail(404, 'not-found',
+            'There is no department with this id whose inbox you may see.');
+    END IF;
+    IF v_kind IS NOT NULL AND v_kind NOT IN ('task', 'handover') THEN
+        PERFORM api_fail(400, 'bad-parameter', 'kind must be task or handover.',
+                         jsonb_build_object('field', 'kind'));
+    END IF;
+    IF v_status IS NOT NULL AND v_status NOT IN ('open', 'claimed') THEN
+        PERFORM api_fail(400, 'bad-parameter', 'status must be open or claimed.',
+                         jsonb_build_object('field', 'status'));
+    END IF;
+    v_k := api_work_cursor(r, '{boolean,timestamptz,bigint}');
+    v_claimed := coalesce(v_k[1]::boolean, false);
+    v_due := coalesce(v_k[2]::timestamptz, '-infinity');
+    v_id := coalesce(v_k[3]::bigint, 0);
+    IF v_status = 'claimed' AND NOT v_claimed THEN
+        -- the claimed ones come after every open one: start there
+        v_claimed := true;
+        v_due := '-infinity';
+        v_id := 0;
+    END IF;
+    SELECT (array_agg(p.id ORDER BY p.claimed, p.due, p.id))[1:v_limit], count(*) > v_limit,
+           (array_agg(p.claimed ORDER BY p.claimed, p.due, p.id))[v_limit],
+           (array_agg(p.due ORDER BY p.claimed, p.due, p.id))[v_limit]
+      INTO v_ids, v_more, v_last_claimed, v_last_due
+      FROM (SELECT t.id, t.status = 'claimed' AS claimed, coalesce(t.due_at, 'infinity') AS due
+              FROM task t
+             WHERE t.department_id = v_dep AND t.status IN ('open', 'claimed')
+               AND ((t.status = 'claimed'), coalesce(t.due_at, 'infinity'), t.id)
+                   > (v_claimed, v_due, v_id)
+               AND (t.status = 'claimed') <= (v_status IS DISTINCT FROM 'open')
+               AND (v_kind IS NULL OR t.kind = v_kind)
+             ORDER BY (t.status = 'claimed'), coalesce(t.due_at, 'infinity'), t.id
+             LIMIT v_limit + 1) p;
+    SELECT * INTO v_result, v_citizens, v_cases
+      FROM api_task_list(v_ids, CASE WHEN v_more
+                                     THEN jsonb_build_array(v_last_claimed, v_last_due,
+                                                            v_ids[v_limit]) END);
+    PERFORM api_access(r, v_citizens, v_cases);
+    RETURN v_result;
+END $$;

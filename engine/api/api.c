@@ -635,6 +635,11 @@ static const char task_items_sql[] =
 
 static void list_failed(struct call *call, const char *why)
 {
+	if (strcmp(why, "out of memory") == 0) {
+		problem(call, 503, "internal", "The server is out of memory; try again shortly.",
+			NULL);
+		return;
+	}
 	og_error(json_pack("{s:s,s:s}", "route", call->b->route->name, "error", why),
 		 "a task list's page could not be put together");
 	problem(call, 500, "internal",

@@ -8,8 +8,9 @@
 #include <string.h>
 
 /* uthash (Debian's uthash-dev) keeps the entries by task id, in order of last use; a failed
- * allocation in it leaves the entry out instead of ending the process. */
+ * allocation in it leaves the entry out (table_oom) instead of ending the process. */
 static bool table_oom;
+#define HASH_NONFATAL_OOM 1
 #define uthash_nonfatal_oom(e) (table_oom = true)
 #include <uthash.h>
 
@@ -30,6 +31,7 @@ struct entry {
 struct task_list_cache {
 	struct entry *entries; /* the oldest use first */
 	size_t bytes, max_bytes;
+	int64_t server; /* the database server's start the entries were rendered under */
 	uint64_t shown, rendered;
 };
 
@@ -42,6 +44,8 @@ struct slot {
 
 struct task_list_page {
 	int64_t names, now_us;
+	size_t *missing; /* indexes of the slots without an entry, by task id */
+	size_t nmissing;
 	char *next_cursor; /* JSON: a string or null */
 	size_t n;
 	struct slot slots[];
@@ -142,12 +146,59 @@ static struct entry *take(struct task_list_cache *cache, int64_t task_id, const 
 	return c;
 }
 
+static const struct task_list_page *sorting; /* for by_task_id: single-threaded */
+
+static int by_task_id(const void *a, const void *b)
+{
+	int64_t x = sorting->slots[*(const size_t *)a].task_id;
+	int64_t y = sorting->slots[*(const size_t *)b].task_id;
+	return (x > y) - (x < y);
+}
+
+/* The slots without an entry, sorted by task id, for task_list_page_fill to find a row's
+ * slot in log time (a page may be as long as [api] page_limit). */
+static int collect_missing(struct task_list_page *page)
+{
+	for (size_t i = 0; i < page->n; i++)
+		page->nmissing += page->slots[i].entry == NULL;
+	if (page->nmissing == 0)
+		return 0;
+	page->missing = malloc(page->nmissing * sizeof *page->missing);
+	if (page->missing == NULL)
+		return -1;
+	for (size_t i = 0, m = 0; i < page->n; i++)
+		if (page->slots[i].entry == NULL)
+			page->missing[m++] = i;
+	sorting = page;
+	qsort(page->missing, page->nmissing, sizeof *page->missing, by_task_id);
+	sorting = NULL;
+	return 0;
+}
+
+/* The slot of TASK_ID still without an entry, or NULL. */
+static struct slot *missing_slot(struct task_list_page *page, int64_t task_id)
+{
+	size_t lo = 0, hi = page->nmissing;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		struct slot *s = &page->slots[page->missing[mid]];
+		if (s->task_id == task_id)
+			return s->entry == NULL ? s : NULL;
+		if (s->task_id < task_id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
 void task_list_page_free(struct task_list_page *page)
 {
 	if (page == NULL)
 		return;
 	for (size_t i = 0; i < page->n; i++)
 		free(page->slots[i].entry);
+	free(page->missing);
 	free(page->next_cursor);
 	free(page);
 }
@@ -161,9 +212,10 @@ struct task_list_page *task_list_page_new(struct task_list_cache *cache, const c
 	json_t *list = json_object_get(doc, "keys");
 	json_t *names = json_object_get(doc, "names"), *now = json_object_get(doc, "now");
 	json_t *cursor = json_object_get(doc, "next_cursor");
+	json_t *server = json_object_get(doc, "server");
 	snprintf(err, errlen, "out of memory");
 	if (!json_is_array(list) || !json_is_integer(names) || !json_is_integer(now) ||
-	    !(json_is_string(cursor) || json_is_null(cursor))) {
+	    !json_is_integer(server) || !(json_is_string(cursor) || json_is_null(cursor))) {
 		snprintf(err, errlen, "a list's keys are not as api_task_list gives them");
 		goto out;
 	}
@@ -173,6 +225,13 @@ struct task_list_page *task_list_page_new(struct task_list_cache *cache, const c
 		goto out;
 	page->names = json_integer_value(names);
 	page->now_us = json_integer_value(now);
+	if (cache->server != json_integer_value(server)) {
+		/* a restarted server (a failover, a restore) may give the same transaction ids
+		 * and names version to other rows: nothing kept before holds */
+		struct entry *e, *tmp;
+		HASH_ITER(hh, cache->entries, e, tmp) forget(cache, e);
+		cache->server = json_integer_value(server);
+	}
 	page->next_cursor = json_dumps(cursor, JSON_ENCODE_ANY | JSON_COMPACT);
 	if (page->next_cursor == NULL)
 		goto fail;
@@ -189,6 +248,8 @@ struct task_list_page *task_list_page_new(struct task_list_cache *cache, const c
 		memcpy(s->version, json_string_value(version), json_string_length(version) + 1);
 		s->entry = take(cache, s->task_id, s->version, page->names);
 	}
+	if (collect_missing(page) != 0)
+		goto fail;
 	goto out;
 fail:
 	task_list_page_free(page);
@@ -201,12 +262,9 @@ out:
 char *task_list_page_missing(const struct task_list_page *page, bool *oom)
 {
 	*oom = false;
-	size_t missing = 0;
-	for (size_t i = 0; i < page->n; i++)
-		missing += page->slots[i].entry == NULL;
-	if (missing == 0)
+	if (page->nmissing == 0)
 		return NULL;
-	size_t size = missing * 21 + 3, used = 0;
+	size_t size = page->nmissing * 21 + 3, used = 0;
 	char *ids = malloc(size);
 	if (ids == NULL) {
 		*oom = true;
@@ -253,10 +311,7 @@ int task_list_page_fill(struct task_list_cache *cache, struct task_list_page *pa
 				 r);
 			return -1;
 		}
-		struct slot *s = NULL;
-		for (size_t i = 0; i < page->n && s == NULL; i++)
-			if (page->slots[i].task_id == task_id && page->slots[i].entry == NULL)
-				s = &page->slots[i];
+		struct slot *s = missing_slot(page, task_id);
 		if (s == NULL)
 			continue; /* not asked for */
 		struct entry *e = malloc(sizeof *e + len + 1);

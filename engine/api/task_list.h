@@ -5,11 +5,12 @@
  * A list's statement finds the page's tasks and answers only their keys (api_task_list in
  * engine/store/migrations/0027_list_item_keys.sql): each task's id and version (the row
  * versions of the task and of its case), the version of the names lists show, the
- * database's clock, and the next page's cursor. An entry kept at the same task version and
- * names version is shown as kept; the others are rendered by PostgreSQL (api_task_items) and
- * kept for later pages. So a page costs PostgreSQL the finding of its tasks, not the joins
- * and JSON of fifty entries. "overdue" is decided at each answer, from the entry's due date
- * and the page's clock.
+ * database's clock and when the server started, and the next page's cursor. An entry kept at
+ * the same task version and names version is shown as kept; the others are rendered by
+ * PostgreSQL (api_task_items) and kept for later pages. A server started anew (a failover, a
+ * restore) can give old transaction ids to new rows, so then everything kept is forgotten. So a
+ * page costs PostgreSQL the finding of its tasks, not the joins and JSON of fifty entries.
+ * "overdue" is decided at each answer, from the entry's due date and the page's clock.
  *
  * The kept entries are bounded in bytes; the least recently shown go first. Every page is
  * answered in full whatever the bound (0 keeps nothing: each page renders all its entries).
@@ -26,7 +27,8 @@
 struct task_list_cache;
 struct task_list_page;
 
-/* Kept entries up to MAX_BYTES (entries, text and bookkeeping). NULL when out of memory. */
+/* Kept entries up to MAX_BYTES (each entry with its text and table links; the table's
+ * buckets besides). NULL when out of memory. */
 __attribute__((warn_unused_result)) struct task_list_cache *task_list_cache_new(size_t max_bytes);
 void task_list_cache_free(struct task_list_cache *cache);
 

@@ -15,6 +15,8 @@
 
 #define NOW 1000000000000000LL /* the page's clock, µs */
 
+static int server = 1; /* the database server's start, as the keys give it */
+
 /* A keys document for tasks IDS at VERSIONS, names version NAMES. */
 static char *keys(int n, const int *ids, const char *const *versions, int names)
 {
@@ -24,7 +26,8 @@ static char *keys(int n, const int *ids, const char *const *versions, int names)
 		used += snprintf(doc + used, sizeof doc - (size_t)used, "%s[%d, \"%s\"]",
 				 i ? ", " : "", ids[i], versions[i]);
 	snprintf(doc + used, sizeof doc - (size_t)used,
-		 "], \"names\": %d, \"now\": %lld, \"next_cursor\": null}", names, NOW);
+		 "], \"names\": %d, \"now\": %lld, \"server\": %d, \"next_cursor\": null}", names,
+		 NOW, server);
 	return doc;
 }
 
@@ -197,12 +200,30 @@ static void test_keeping_nothing_still_answers_every_page(void **state)
 	task_list_cache_free(cache);
 }
 
+static void test_a_restarted_server_renders_every_entry_again(void **state)
+{
+	(void)state;
+	struct task_list_cache *cache = task_list_cache_new(1 << 20);
+	int ids[] = {7, 3};
+	const char *v[] = {"10.20", "11.20"};
+	long long due[] = {0, 0};
+	PGresult *res = rows(2, ids, v, 1, due);
+	free(answer(cache, keys(2, ids, v, 1), res, "{7,3}"));
+	server = 2; /* the same transaction ids may name other rows now */
+	free(answer(cache, keys(2, ids, v, 1), res, "{7,3}"));
+	free(answer(cache, keys(2, ids, v, 1), NULL, NULL));
+	server = 1;
+	PQclear(res);
+	task_list_cache_free(cache);
+}
+
 static void test_an_empty_page_and_a_cursor_are_answered(void **state)
 {
 	(void)state;
 	struct task_list_cache *cache = task_list_cache_new(1 << 20);
 	static const char doc[] =
-		"{\"keys\": [], \"names\": 1, \"now\": 5, \"next_cursor\": \"WyJ4Il0\"}";
+		"{\"keys\": [], \"names\": 1, \"now\": 5, \"server\": 1, \"next_cursor\": "
+		"\"WyJ4Il0\"}";
 	char *body = answer(cache, doc, NULL, NULL);
 	assert_string_equal(body, "{\"items\": [], \"next_cursor\": \"WyJ4Il0\"}");
 	free(body);
@@ -215,9 +236,11 @@ static void test_keys_of_another_shape_are_refused(void **state)
 	struct task_list_cache *cache = task_list_cache_new(1 << 20);
 	static const char *const bad[] = {
 		"{\"items\": []}",
-		"{\"keys\": [[1]], \"names\": 1, \"now\": 5, \"next_cursor\": null}",
-		"{\"keys\": [[1, 2]], \"names\": 1, \"now\": 5, \"next_cursor\": null}",
-		"{\"keys\": [], \"names\": \"1\", \"now\": 5, \"next_cursor\": null}",
+		"{\"keys\": [[1]], \"names\": 1, \"now\": 5, \"server\": 1, \"next_cursor\": null}",
+		"{\"keys\": [[1, 2]], \"names\": 1, \"now\": 5, \"server\": 1, \"next_cursor\": "
+		"null}",
+		"{\"keys\": [], \"names\": \"1\", \"now\": 5, \"server\": 1, \"next_cursor\": "
+		"null}",
 		"not json",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -236,6 +259,7 @@ int main(void)
 		cmocka_unit_test(test_overdue_is_decided_by_the_page_clock),
 		cmocka_unit_test(test_the_bound_forgets_the_least_recently_shown),
 		cmocka_unit_test(test_keeping_nothing_still_answers_every_page),
+		cmocka_unit_test(test_a_restarted_server_renders_every_entry_again),
 		cmocka_unit_test(test_an_empty_page_and_a_cursor_are_answered),
 		cmocka_unit_test(test_keys_of_another_shape_are_refused),
 	};

@@ -1,5 +1,5 @@
 -- Queues and inboxes: the daemon keeps each task's list item as rendered, and a page's
--- statement answers only the page's keys (engine/api/task_items.h).
+-- statement answers only the page's keys (engine/api/task_list.h).
 --
 -- At national scale a queue page cost PostgreSQL about 1.7 ms of CPU: 0.25 ms to find its
 -- 50 tasks, the rest to join each to its case, citizen, department, staff and workflow rows
@@ -7,7 +7,7 @@
 -- task and its case costs 0.75 ms with the access-log entry. So api_task_list (the end of
 -- api_queue and api_inbox) now answers
 --   {"keys": [[task id, "task xmin.case xmin"], ...], "names": N, "now": µs since 1970,
---    "next_cursor": ...}
+--    "server": the server's start in µs, "next_cursor": ...}
 -- and the daemon shows the item it keeps for a task when the task's version and the names'
 -- version N are those it was rendered at; the others it asks api_task_items for.
 --
@@ -17,7 +17,12 @@
 -- once per transaction, at its commit, and every kept item is rendered again. Names change
 -- seldom (a directory sync, the person register, an administrator), so this costs little,
 -- and it takes the one row's lock only while committing, so it cannot deadlock with
--- anything the transaction did before. "overdue" depends on the clock, so the daemon decides
+-- anything the transaction did before (so long as no one holds it longer with SET
+-- CONSTRAINTS ... IMMEDIATE or PREPARE TRANSACTION, which overgang does not use).
+-- A citizen's new name from the person register renders every kept entry again too: a
+-- night's import renames some hundreds, each batch counting up once; covering names per
+-- entry instead would cost every page one more row version per task.
+-- "overdue" depends on the clock, so the daemon decides
 -- it at each answer from the task's due date and the database's clock ("now").
 
 CREATE TABLE list_names (
@@ -48,11 +53,13 @@ CREATE CONSTRAINT TRIGGER department_list_names AFTER UPDATE OF name ON departme
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
     WHEN (OLD.name IS DISTINCT FROM NEW.name)
     EXECUTE FUNCTION list_names_changed();
--- a deployed version's phases and tasks are written once; should one ever change, so do
--- the items that show it
-CREATE CONSTRAINT TRIGGER workflow_phase_list_names AFTER UPDATE OR DELETE ON workflow_phase
+-- a deployed version's phases and tasks are written once, before any case runs on it;
+-- should they ever be written otherwise, so are the entries that show them
+CREATE CONSTRAINT TRIGGER workflow_phase_list_names
+    AFTER INSERT OR UPDATE OR DELETE ON workflow_phase
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION list_names_changed();
-CREATE CONSTRAINT TRIGGER workflow_task_list_names AFTER UPDATE OR DELETE ON workflow_task
+CREATE CONSTRAINT TRIGGER workflow_task_list_names
+    AFTER INSERT OR UPDATE OR DELETE ON workflow_task
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION list_names_changed();
 
 -- One open task or handover as lists show it, but for "overdue", which the daemon adds.
@@ -91,6 +98,7 @@ BEGIN
                                          ORDER BY p.n), '[]'),
                'names', (SELECT n.epoch FROM overgang.list_names n),
                'now', (extract(epoch FROM now()) * 1000000)::bigint,
+               'server', (extract(epoch FROM pg_postmaster_start_time()) * 1000000)::bigint,
                'next_cursor', overgang.api_cursor_encode(next_key)),
            array_agg(c.citizen_id ORDER BY p.n), array_agg(c.id ORDER BY p.n)
       INTO list, citizen_ids, case_ids

@@ -270,9 +270,10 @@ def reads_logged_in_batches():
         sql("DROP TRIGGER refuse_access_rows ON access_log; DROP FUNCTION refuse_access_rows()")
     assert logged_since(mark) == []
     expect(call("GET", "/v1/me/queue", "mette/tovholder"), 200)
-    # the writer's connection lost: reads are refused until it is back, then answered
+    # the writers' connections lost (one or two, as many as batches were written at once):
+    # reads are refused until one is back, then answered
     assert sql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-               " WHERE application_name = 'overgangd access log'") == "2"
+               " WHERE application_name = 'overgangd access log'") in ("1", "2")
     end = time.time() + 10
     while True:
         r = call("GET", "/v1/me/queue", "mette/tovholder", check=False)

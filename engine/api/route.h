@@ -48,7 +48,7 @@ enum api_route_flags {
 	/* The function answers a FHIR resource, sent as application/fhir+json. */
 	API_FHIR = 1 << 6,
 	/* A queue or inbox of tasks (with API_LIST): the function answers the page's keys, as
-	 * api_task_list gives them, and the daemon puts the page together (api/task_list.h). */
+	 * api_task_keys gives them, and the daemon puts the page together (api/task_list.h). */
 	API_TASK_LIST = 1 << 7,
 };
 

@@ -216,7 +216,7 @@ struct task_list_page *task_list_page_new(struct task_list_cache *cache, const c
 	snprintf(err, errlen, "out of memory");
 	if (!json_is_array(list) || !json_is_integer(names) || !json_is_integer(now) ||
 	    !json_is_integer(server) || !(json_is_string(cursor) || json_is_null(cursor))) {
-		snprintf(err, errlen, "a list's keys are not as api_task_list gives them");
+		snprintf(err, errlen, "a list's keys are not as api_task_keys gives them");
 		goto out;
 	}
 	size_t n = json_array_size(list);

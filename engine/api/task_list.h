@@ -2,9 +2,9 @@
  * The pages of task lists (a tovholder's queue, a department's inbox), put together in the
  * daemon from the tasks' list entries it keeps rendered.
  *
- * A list's statement finds the page's tasks and answers only their keys (api_task_list in
- * engine/store/migrations/0027_list_item_keys.sql): each task's id and version (the row
- * versions of the task and of its case), the version of the names lists show, the
+ * A list's statement finds the page's tasks and answers only their keys (api_task_keys in
+ * engine/store/migrations/0029_list_keys_from_scan.sql, the shape of 0027): each task's id and
+ * version (the row versions of the task and of its case), the version of the names lists show, the
  * database's clock and when the server started, and the next page's cursor. An entry kept at
  * the same task version and names version is shown as kept; the others are rendered by
  * PostgreSQL (api_task_items) and kept for later pages. A server started anew (a failover, a

@@ -156,6 +156,14 @@ static void problem(struct call *call, int status, const char *type, const char 
 	call_free(call);
 }
 
+/* Logs WHAT with the route and KEY: VALUE (no person data) and answers CALL 500. */
+static void internal_error(struct call *call, const char *key, const char *value, const char *what)
+{
+	og_error(json_pack("{s:s,s:s}", "route", call->b->route->name, key, value), "%s", what);
+	problem(call, 500, "internal",
+		"Something went wrong on our side; it has been logged. Try again later.", NULL);
+}
+
 /* Runs the prepared statement NAME (SQL) with PARAM (copied; NULL: out of memory before) for
  * CALL through the API's pool; FN gets the result. When it cannot be sent, CALL is answered
  * 503 (and freed). */
@@ -550,10 +558,7 @@ static void db_problem(struct call *call, const PGresult *res)
 			NULL);
 		return;
 	}
-	og_error(json_pack("{s:s,s:s}", "route", call->b->route->name, "sqlstate", state),
-		 "an API statement failed");
-	problem(call, 500, "internal",
-		"Something went wrong on our side; it has been logged. Try again later.", NULL);
+	internal_error(call, "sqlstate", state, "an API statement failed");
 }
 
 /* Answers CALL with the route's result: BODY (LEN bytes) as TYPE, with its ETag and
@@ -640,10 +645,7 @@ static void list_failed(struct call *call, const char *why)
 			NULL);
 		return;
 	}
-	og_error(json_pack("{s:s,s:s}", "route", call->b->route->name, "error", why),
-		 "a task list's page could not be put together");
-	problem(call, 500, "internal",
-		"Something went wrong on our side; it has been logged. Try again later.", NULL);
+	internal_error(call, "error", why, "a task list's page could not be put together");
 }
 
 static void list_answer(struct call *call)

@@ -156,6 +156,12 @@ static void problem(struct call *call, int status, const char *type, const char 
 	call_free(call);
 }
 
+/* Answers CALL 503: the daemon could not allocate what the answer needs. */
+static void out_of_memory(struct call *call)
+{
+	problem(call, 503, "internal", "The server is out of memory; try again shortly.", NULL);
+}
+
 /* Logs WHAT with the route and KEY: VALUE (no person data) and answers CALL 500. */
 static void internal_error(struct call *call, const char *key, const char *value, const char *what)
 {
@@ -640,9 +646,8 @@ static const char task_items_sql[] =
 
 static void list_failed(struct call *call, const char *why)
 {
-	if (strcmp(why, "out of memory") == 0) {
-		problem(call, 503, "internal", "The server is out of memory; try again shortly.",
-			NULL);
+	if (strcmp(why, TASK_LIST_OOM) == 0) {
+		out_of_memory(call);
 		return;
 	}
 	internal_error(call, "error", why, "a task list's page could not be put together");
@@ -653,8 +658,7 @@ static void list_answer(struct call *call)
 	size_t len;
 	char *body = task_list_page_render(call->page, &len);
 	if (body == NULL) {
-		problem(call, 503, "internal", "The server is out of memory; try again shortly.",
-			NULL);
+		out_of_memory(call);
 		return;
 	}
 	task_list_page_free(call->page);
@@ -701,8 +705,7 @@ static void list_begin(struct call *call, const PGresult *res, const char *rows,
 		memcpy(call->rows, rows, rows_len + 1);
 	char *missing = oom ? NULL : task_list_page_missing(call->page, &oom);
 	if (oom) {
-		problem(call, 503, "internal", "The server is out of memory; try again shortly.",
-			NULL);
+		out_of_memory(call);
 	} else if (missing == NULL) {
 		list_answer(call);
 	} else {
@@ -730,8 +733,7 @@ static void deliver(struct call *call, const char *type, const char *body, size_
 		free(call->body);
 		free(call->etag);
 		free(call->note);
-		problem(call, 503, "internal", "The server is out of memory; try again shortly.",
-			NULL);
+		out_of_memory(call);
 		return;
 	}
 	memcpy(call->body, body, call->len);

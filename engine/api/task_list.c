@@ -44,7 +44,7 @@ struct slot {
 
 struct task_list_page {
 	int64_t names, now_us;
-	size_t *missing; /* indexes of the slots without an entry, by task id */
+	struct slot **missing; /* the slots without an entry, by task id */
 	size_t nmissing;
 	char *next_cursor; /* JSON: a string or null */
 	size_t n;
@@ -146,12 +146,9 @@ static struct entry *take(struct task_list_cache *cache, int64_t task_id, const 
 	return c;
 }
 
-static const struct task_list_page *sorting; /* for by_task_id: single-threaded */
-
 static int by_task_id(const void *a, const void *b)
 {
-	int64_t x = sorting->slots[*(const size_t *)a].task_id;
-	int64_t y = sorting->slots[*(const size_t *)b].task_id;
+	int64_t x = (*(struct slot *const *)a)->task_id, y = (*(struct slot *const *)b)->task_id;
 	return (x > y) - (x < y);
 }
 
@@ -168,10 +165,8 @@ static int collect_missing(struct task_list_page *page)
 		return -1;
 	for (size_t i = 0, m = 0; i < page->n; i++)
 		if (page->slots[i].entry == NULL)
-			page->missing[m++] = i;
-	sorting = page;
+			page->missing[m++] = &page->slots[i];
 	qsort(page->missing, page->nmissing, sizeof *page->missing, by_task_id);
-	sorting = NULL;
 	return 0;
 }
 
@@ -181,7 +176,7 @@ static struct slot *missing_slot(struct task_list_page *page, int64_t task_id)
 	size_t lo = 0, hi = page->nmissing;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		struct slot *s = &page->slots[page->missing[mid]];
+		struct slot *s = page->missing[mid];
 		if (s->task_id == task_id)
 			return s->entry == NULL ? s : NULL;
 		if (s->task_id < task_id)
@@ -213,7 +208,7 @@ struct task_list_page *task_list_page_new(struct task_list_cache *cache, const c
 	json_t *names = json_object_get(doc, "names"), *now = json_object_get(doc, "now");
 	json_t *cursor = json_object_get(doc, "next_cursor");
 	json_t *server = json_object_get(doc, "server");
-	snprintf(err, errlen, "out of memory");
+	snprintf(err, errlen, TASK_LIST_OOM);
 	if (!json_is_array(list) || !json_is_integer(names) || !json_is_integer(now) ||
 	    !json_is_integer(server) || !(json_is_string(cursor) || json_is_null(cursor))) {
 		snprintf(err, errlen, "a list's keys are not as api_task_keys gives them");
@@ -316,7 +311,7 @@ int task_list_page_fill(struct task_list_cache *cache, struct task_list_page *pa
 			continue; /* not asked for */
 		struct entry *e = malloc(sizeof *e + len + 1);
 		if (e == NULL) {
-			snprintf(err, errlen, "out of memory");
+			snprintf(err, errlen, TASK_LIST_OOM);
 			return -1;
 		}
 		memset(e, 0, sizeof *e);

@@ -27,6 +27,9 @@
 struct task_list_cache;
 struct task_list_page;
 
+/* The ERR of the functions below when they failed for want of memory. */
+#define TASK_LIST_OOM "out of memory"
+
 /* Kept entries up to MAX_BYTES (each entry with its text and table links; the table's
  * buckets besides). NULL when out of memory. */
 __attribute__((warn_unused_result)) struct task_list_cache *task_list_cache_new(size_t max_bytes);

@@ -11,6 +11,7 @@
 
 #include "api/access_log.h"
 #include "api/body.h"
+#include "api/list_pages.h"
 #include "api/openapi.h"
 #include "api/route.h"
 #include "api/task_list.h"
@@ -51,8 +52,10 @@ struct api {
 	struct store_pool *pool;
 	struct access_log *log;        /* the reads' access-log rows, a batch at a time */
 	struct task_list_cache *lists; /* queue and inbox entries kept rendered */
-	struct og_metric_family *m_list_entries, *m_list_bytes;
-	uint64_t list_shown, list_rendered; /* as last put in m_list_entries */
+	struct list_pages *pages;      /* whole queue and inbox pages kept by request */
+	struct og_metric_family *m_list_entries, *m_list_bytes, *m_list_pages, *m_pages_bytes;
+	uint64_t list_shown, list_rendered;  /* as last put in m_list_entries */
+	uint64_t pages_shown, pages_changed; /* as last put in m_list_pages */
 	const char *openapi;
 	struct binding *bindings;
 	int nbindings;
@@ -85,12 +88,19 @@ struct call {
 	struct task_list_page *page;
 	char *rows;
 	size_t rows_len;
+	/* a task list's request: what its page is kept by, and its document while the page
+	 * kept is checked */
+	char *page_key;
+	size_t page_keylen;
+	char *request;
 };
 
 static void call_free(struct call *call)
 {
 	task_list_page_free(call->page);
 	free(call->rows);
+	free(call->page_key);
+	free(call->request);
 	free(call);
 }
 
@@ -389,6 +399,7 @@ static json_t *header_string(struct call *call, const char *name, size_t max, bo
 
 static void on_result(struct store_conn *conn, const PGresult *res, void *arg);
 static void authenticated(struct call *call);
+static bool kept_page(struct call *call, char *request);
 static void list_begin(struct call *call, const PGresult *res, const char *rows, size_t rows_len);
 static void deliver(struct call *call, const char *type, const char *body, size_t len,
 		    const char *etag, const char *note, const char *rows, size_t rows_len);
@@ -504,6 +515,8 @@ static void run(struct call *call)
 
 	char *rtext = json_dumps(r, JSON_COMPACT);
 	json_decref(r);
+	if ((route->flags & API_TASK_LIST) && rtext && kept_page(call, rtext))
+		return;
 	submit(call, route->name, call->b->sql, rtext, on_result);
 	free(rtext);
 }
@@ -661,6 +674,11 @@ static void list_answer(struct call *call)
 		out_of_memory(call);
 		return;
 	}
+	struct task_list_stamp stamp;
+	if (call->page_key && task_list_page_stamp(call->page, &stamp))
+		list_pages_put(call->api->pages, call->page_key, call->page_keylen, &stamp, body,
+			       len, call->rows && call->rows_len ? call->rows : "[]",
+			       call->rows && call->rows_len ? call->rows_len : 2);
 	task_list_page_free(call->page);
 	call->page = NULL;
 	char *rows = call->rows;
@@ -712,6 +730,68 @@ static void list_begin(struct call *call, const PGresult *res, const char *rows,
 		submit(call, "task_items", task_items_sql, missing, on_items);
 		free(missing);
 	}
+}
+
+/* The page kept for CALL's request has been checked: shown as kept, or found again. */
+static void on_kept_page(void *arg, const struct list_pages_view *view)
+{
+	struct call *call = arg;
+	call->api->waiting--;
+	char *request = call->request;
+	call->request = NULL;
+	if (view) {
+		deliver(call, "application/json", view->body, view->len, NULL, NULL, view->rows,
+			view->rows_len);
+	} else {
+		submit(call, call->b->route->name, call->b->sql, request, on_result);
+	}
+	free(request);
+}
+
+/* What a task list's page is kept by: the route, the person and role, the path's values,
+ * the query and the purpose, each ended by a 0x1f. */
+static char *page_key(struct call *call, size_t *len)
+{
+	const char *parts[4 + MAX_PATH_PARAMS];
+	size_t n = 0, size = 1;
+	parts[n++] = call->b->route->name;
+	parts[n++] = call->staff;
+	parts[n++] = api_role_name(call->role);
+	for (int i = 0; i < call->b->nparams; i++) {
+		const char *v = http_req_param(call->req, call->b->param[i]);
+		parts[n++] = v ? v : "";
+	}
+	const char *query = http_req_query(call->req);
+	const char *purpose = http_req_header(call->req, "Overgang-Purpose");
+	for (size_t i = 0; i < n; i++)
+		size += strlen(parts[i]) + 1;
+	size += strlen(query) + 1 + (purpose ? strlen(purpose) : 0) + 1;
+	char *key = malloc(size), *p = key;
+	if (key == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		p += sprintf(p, "%s\x1f", parts[i]);
+	p += sprintf(p, "%s\x1f%s\x1f", query, purpose ? purpose : "");
+	*len = (size_t)(p - key);
+	return key;
+}
+
+/* Shows CALL's task list page as kept, when one is kept for its request and still holds
+ * (else REQUEST, its document, is run as usual): true when the check is on its way, and
+ * REQUEST is CALL's now. */
+static bool kept_page(struct call *call, char *request)
+{
+	call->page_key = page_key(call, &call->page_keylen);
+	if (call->page_key == NULL)
+		return false;
+	call->request = request;
+	call->api->waiting++; /* until on_kept_page */
+	if (list_pages_check(call->api->pages, call->page_key, call->page_keylen, on_kept_page,
+			     call))
+		return true;
+	call->api->waiting--;
+	call->request = NULL;
+	return false;
 }
 
 /* Answers CALL with BODY (LEN bytes, copied when kept) as TYPE, at once when the read logged
@@ -934,6 +1014,14 @@ static void collect_list_metrics(void *arg)
 	api->list_shown = st.shown;
 	api->list_rendered = st.rendered;
 	og_metrics_set(api->m_list_bytes, NULL, (double)st.bytes);
+	struct list_pages_stats ps;
+	list_pages_stats(api->pages, &ps);
+	static const char *const changed[] = {"changed"};
+	og_metrics_add(api->m_list_pages, kept, (double)(ps.shown - api->pages_shown));
+	og_metrics_add(api->m_list_pages, changed, (double)(ps.changed - api->pages_changed));
+	api->pages_shown = ps.shown;
+	api->pages_changed = ps.changed;
+	og_metrics_set(api->m_pages_bytes, NULL, (double)ps.bytes);
 }
 
 struct api *api_new(struct event_base *base, const struct cfg *cfg, struct http_server *srv,
@@ -982,6 +1070,9 @@ struct api *api_new(struct event_base *base, const struct cfg *cfg, struct http_
 	api->lists = task_list_cache_new((size_t)cfg->api_list_cache_mib * 1024 * 1024);
 	if (api->lists == NULL)
 		goto oom;
+	api->pages = list_pages_new(base, api->pool, (size_t)cfg->api_list_pages_mib * 1024 * 1024);
+	if (api->pages == NULL)
+		goto oom;
 	static const char *const how[] = {"how", NULL};
 	api->m_list_entries = og_metrics_register(
 		OG_COUNTER, "overgang_api_list_entries_total",
@@ -991,6 +1082,14 @@ struct api *api_new(struct event_base *base, const struct cfg *cfg, struct http_
 	api->m_list_bytes = og_metrics_register(
 		OG_GAUGE, "overgang_api_list_cache_bytes",
 		"Bytes of queue and inbox entries kept rendered ([api] list_cache)", NULL, NULL, 0);
+	api->m_list_pages = og_metrics_register(
+		OG_COUNTER, "overgang_api_list_pages_total",
+		"Queue and inbox pages kept whole and checked, by how: kept (nothing on the list "
+		"changed: shown as kept) or changed (found again)",
+		how, NULL, 0);
+	api->m_pages_bytes = og_metrics_register(
+		OG_GAUGE, "overgang_api_list_pages_bytes",
+		"Bytes of whole queue and inbox pages kept ([api] list_pages)", NULL, NULL, 0);
 	og_metrics_on_collect(collect_list_metrics, api);
 	return api;
 oom:
@@ -1006,6 +1105,7 @@ void api_free(struct api *api)
 		return;
 	store_pool_free(api->pool); /* before the log: a read it answers may still add rows */
 	access_log_free(api->log);
+	list_pages_free(api->pages); /* after the pool, which answers the checks in flight */
 	task_list_cache_free(api->lists);
 	for (int i = 0; i < api->nbindings; i++)
 		free(api->bindings[i].sql);

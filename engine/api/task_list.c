@@ -43,7 +43,8 @@ struct slot {
 };
 
 struct task_list_page {
-	int64_t names, now_us;
+	int64_t names, now_us, server;
+	char *list, *snapshot; /* the list and the snapshot it was found in, when given */
 	struct slot **missing; /* the slots without an entry, by task id */
 	size_t nmissing;
 	char *next_cursor; /* JSON: a string or null */
@@ -195,6 +196,8 @@ void task_list_page_free(struct task_list_page *page)
 		free(page->slots[i].entry);
 	free(page->missing);
 	free(page->next_cursor);
+	free(page->list);
+	free(page->snapshot);
 	free(page);
 }
 
@@ -208,9 +211,12 @@ struct task_list_page *task_list_page_new(struct task_list_cache *cache, const c
 	json_t *names = json_object_get(doc, "names"), *now = json_object_get(doc, "now");
 	json_t *cursor = json_object_get(doc, "next_cursor");
 	json_t *server = json_object_get(doc, "server");
+	json_t *watch = json_object_get(doc, "list"), *snapshot = json_object_get(doc, "snapshot");
 	snprintf(err, errlen, TASK_LIST_OOM);
 	if (!json_is_array(list) || !json_is_integer(names) || !json_is_integer(now) ||
-	    !json_is_integer(server) || !(json_is_string(cursor) || json_is_null(cursor))) {
+	    !json_is_integer(server) || !(json_is_string(cursor) || json_is_null(cursor)) ||
+	    !(json_is_string(watch) == json_is_string(snapshot)) ||
+	    !(json_is_string(watch) || watch == NULL)) {
 		snprintf(err, errlen, "a list's keys are not as api_task_keys gives them");
 		goto out;
 	}
@@ -220,6 +226,11 @@ struct task_list_page *task_list_page_new(struct task_list_cache *cache, const c
 		goto out;
 	page->names = json_integer_value(names);
 	page->now_us = json_integer_value(now);
+	page->server = json_integer_value(server);
+	if (json_is_string(watch) &&
+	    ((page->list = strdup(json_string_value(watch))) == NULL ||
+	     (page->snapshot = strdup(json_string_value(snapshot))) == NULL))
+		goto fail;
 	if (cache->server != json_integer_value(server)) {
 		/* a restarted server (a failover, a restore) may give the same transaction ids
 		 * and names version to other rows: nothing kept before holds */
@@ -371,4 +382,23 @@ char *task_list_page_render(const struct task_list_page *page, size_t *len)
 	*p = '\0';
 	*len = (size_t)(p - out);
 	return out;
+}
+
+bool task_list_page_stamp(const struct task_list_page *page, struct task_list_stamp *out)
+{
+	if (page->list == NULL)
+		return false;
+	out->list = page->list;
+	out->snapshot = page->snapshot;
+	out->names = page->names;
+	out->server = page->server;
+	out->now_us = page->now_us;
+	out->until_us = INT64_MAX;
+	for (size_t i = 0; i < page->n; i++) {
+		const struct entry *e = page->slots[i].entry;
+		if (e && e->open && e->has_due && e->due_us >= page->now_us &&
+		    e->due_us < out->until_us)
+			out->until_us = e->due_us;
+	}
+	return true;
 }

@@ -68,4 +68,16 @@ __attribute__((warn_unused_result)) int task_list_page_fill(struct task_list_cac
 __attribute__((warn_unused_result)) char *task_list_page_render(const struct task_list_page *page,
 								size_t *len);
 
+/* When and where a page was found: what engine/api/list_pages.h needs to show it again. */
+struct task_list_stamp {
+	const char *list;     /* the list it is of: "q:" staff id, "d:" department id */
+	const char *snapshot; /* the database snapshot its tasks were found in (pg_snapshot) */
+	int64_t names, server, now_us; /* the names' version, server start, clock (µs) */
+	int64_t until_us; /* the clock at which an entry on it turns overdue; INT64_MAX: never */
+};
+
+/* PAGE's stamp (its strings are PAGE's), once its entries are filled; false when its keys
+ * named no list and snapshot. */
+bool task_list_page_stamp(const struct task_list_page *page, struct task_list_stamp *out);
+
 #endif

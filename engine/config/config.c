@@ -50,6 +50,7 @@ static const struct key_spec keys[] = {
 	{"api", "token_cache", KEY_DURATION, FIELD(api_token_cache_ms), 0, 600000},
 	{"api", "page_limit", KEY_INT, FIELD(api_page_limit), 1, 10000},
 	{"api", "list_cache", KEY_INT, FIELD(api_list_cache_mib), 0, 4096},
+	{"api", "list_pages", KEY_INT, FIELD(api_list_pages_mib), 0, 4096},
 	{"api", "cpr_key_file", KEY_STRING, FIELD(api_cpr_key_file), 0, 0},
 	{"web", "root", KEY_STRING, FIELD(web_root), 0, 0},
 	{"fhir", "municipality_organisation", KEY_UUID, FIELD(fhir_municipality_organisation), 0,
@@ -392,6 +393,7 @@ void cfg_defaults(struct cfg *cfg)
 	cfg->api_token_cache_ms = 5000;
 	cfg->api_page_limit = 200;
 	cfg->api_list_cache_mib = 16;
+	cfg->api_list_pages_mib = 16;
 	cfg->api_cpr_key_file = strdup("");
 	cfg->web_root = strdup("");
 	cfg->fhir_municipality_organisation = strdup("");

@@ -59,6 +59,7 @@ struct cfg {
 	int api_token_cache_ms; /* how long a checked token is trusted before it is read again */
 	int api_page_limit;     /* the largest page a list returns */
 	int api_list_cache_mib; /* task list entries kept rendered (api/task_list.h); 0: none */
+	int api_list_pages_mib; /* whole task list pages kept (api/list_pages.h); 0: none */
 	char *api_cpr_key_file; /* the secret key of the CPR number's keyed hash */
 
 	/* [web] */

@@ -234,6 +234,90 @@ def lists_follow_the_clock():
     assert queue_item(t, case=2) is None, "a cancelled task leaves the queue"
 
 
+def list_pages(how):
+    """overgang_api_list_pages_total{how=HOW} in /metrics: whole pages checked and shown as
+    kept, or checked and found again."""
+    for line in raw("GET", "/metrics").text.splitlines():
+        if line.startswith(f'overgang_api_list_pages_total{{how="{how}"}}'):
+            return float(line.split()[-1])
+    return 0.0
+
+
+def lists_kept_whole():
+    """a page asked for again is shown as kept while nothing on its list changed, and found
+    again after any change (a task, a case's phase, membership, pruning); every read logged"""
+    q = "/v1/me/queue?case=1"
+
+    def read(path=q, who="mette/tovholder", headers=None):
+        return expect(call("GET", path, who, headers=headers or {}), 200).body
+
+    first = read()
+    kept, changed = list_pages("kept"), list_pages("changed")
+    mark = log_max()
+    first_at = sql(f"SELECT at FROM access_entries WHERE id = {mark}")
+    again = read()
+    assert again == first, (first, again)
+    assert list_pages("kept") == kept + 1 and list_pages("changed") == changed, "shown as kept"
+    rows = logged_since(mark)
+    assert sorted((a, ci, ca, why, via) for a, ci, ca, why, via in rows) == \
+        [("mette", "1", "1", "queue", "api queue")], rows
+    assert sql(f"SELECT bool_and(at > '{first_at}') FROM access_entries WHERE id > {mark}") == "t", \
+        "the kept read is logged at its own time"
+    # a purpose of its own: kept apart, and logged with it
+    mark = log_max()
+    assert read(headers={"Overgang-Purpose": "opfolgning"}) == first
+    assert read(headers={"Overgang-Purpose": "opfolgning"}) == first
+    assert {why for a, ci, ca, why, via in logged_since(mark)} == {"opfolgning"}, logged_since(mark)
+    # a task written by someone else (here straight in the database) shows at the next read
+    t = task_id(1, "ppr")
+    title = sql(f"SELECT title FROM task WHERE id = {t}")
+    try:
+        sql(f"UPDATE task SET title = 'Ny titel' WHERE id = {t}")
+        changed = list_pages("changed")
+        assert next(i for i in read()["items"] if i["id"] == t)["title"] == "Ny titel"
+        assert list_pages("changed") == changed + 1, "the kept page was found again"
+    finally:
+        sql(f"UPDATE task SET title = '{title}' WHERE id = {t}")
+    assert read() == first
+    # the case's phase alone
+    try:
+        read()
+        sql("UPDATE cases SET phase = 'overdragelse' WHERE id = 1")
+        assert {i["case"]["phase_title"] for i in read()["items"]} == {"Overdragelse"}
+    finally:
+        sql("UPDATE cases SET phase = 'afdaekning' WHERE id = 1")
+    assert read() == first
+    # a task that joins the list, and one that leaves it
+    read()
+    t = int(sql("INSERT INTO task (case_id, kind, key, department_id, title, due_at)"
+                " VALUES (1, 'task', 'ny', 'ppr', 'Ny opgave', now() + interval '3 days') RETURNING id"))
+    try:
+        assert t in [i["id"] for i in read()["items"]]
+    finally:
+        sql(f"UPDATE task SET status = 'cancelled', reason = 'test' WHERE id = {t}")
+    assert read() == first
+    # no longer a member: the kept inbox is not shown
+    inbox = "/v1/departments/ppr/inbox"
+    read(inbox, "lars/worker")
+    read(inbox, "lars/worker")
+    is_lead = sql("SELECT is_lead FROM staff_department WHERE staff_id = 'lars' AND department_id = 'ppr'")
+    sql("DELETE FROM staff_department WHERE staff_id = 'lars' AND department_id = 'ppr'")
+    try:
+        mark = log_max()
+        refused(call("GET", inbox, "lars/worker"), 404, "not-found", "lars after leaving ppr", mark)
+    finally:
+        sql(f"INSERT INTO staff_department (staff_id, department_id, is_lead) VALUES ('lars', 'ppr', {is_lead == 't'})")
+    read(inbox, "lars/worker")
+    # pruned: a page found before the horizon is found again, and shows the same
+    read()
+    sql("SELECT list_change_prune('0 s')")
+    sql("SELECT list_change_prune('0 s')")
+    changed = list_pages("changed")
+    assert read() == first
+    assert list_pages("changed") == changed + 1, "found again after the pruning"
+    assert int(sql("SELECT count(*) FROM list_change WHERE xid < (SELECT horizon FROM list_change_horizon)")) == 0
+
+
 def reads_logged_in_batches():
     """reads wait for their access-log rows, many reads to a commit; rows that cannot be written: 503, nothing shown"""
     import time
@@ -722,7 +806,7 @@ def inbox_pages_while_claimed():
 
 
 main([my_cases, my_cases_pages, my_cases_order_holds, lists_follow_names, lists_follow_changes,
-      lists_follow_the_clock,
+      lists_follow_the_clock, lists_kept_whole,
       inbox, inbox_refused, claim, assign, complete, complete_at_once, handovers,
       notes, events, tovholder, tovholder_unavailable, grants, closed_case, inbox_pages_while_claimed,
       reads_logged_in_batches])

@@ -14,7 +14,8 @@ seed_directory
 write_conf "$TEST_TMP/d.conf" "workers = 0"
 # reconnecting waits 2 s, so that requests sent just after the connections are lost find none
 sed -i 's/^reconnect_max = .*/reconnect_min = 2s\nreconnect_max = 2s/' "$TEST_TMP/d.conf"
-printf '[api]\nconnections = 2\n' >>"$TEST_TMP/d.conf"
+# no whole pages kept: every queue below must find its tasks (and so wait for the lock)
+printf '[api]\nconnections = 2\nlist_pages = 0\n' >>"$TEST_TMP/d.conf"
 daemon_start d "$TEST_TMP/d.conf"
 wait_for 10 grep -q '"msg":"overgangd listening"' "$TEST_TMP/d.log" || fail "not listening"
 port=$(grep '"msg":"overgangd listening"' "$TEST_TMP/d.log" | head -n 1 | sed 's/.*"port":\([0-9]*\).*/\1/')

@@ -251,6 +251,44 @@ static void test_keys_of_another_shape_are_refused(void **state)
 	task_list_cache_free(cache);
 }
 
+static void test_a_stamp_says_until_when_the_page_holds(void **state)
+{
+	(void)state;
+	struct task_list_cache *cache = task_list_cache_new(1 << 20);
+	int ids[] = {7, 3, 5, 9};
+	const char *v[] = {"10.20", "11.20", "12.20", "13.20"};
+	/* overdue already, due later, no due date, due first of those not yet overdue */
+	long long due[] = {NOW - 1, NOW + 5000, 0, NOW + 20};
+	PGresult *res = rows(4, ids, v, 1, due);
+	char doc[1024];
+	snprintf(doc, sizeof doc, "%.*s, \"list\": \"q:mette\", \"snapshot\": \"10:12:10\"}",
+		 (int)strlen(keys(4, ids, v, 1)) - 1, keys(4, ids, v, 1));
+	char err[160];
+	struct task_list_page *page = task_list_page_new(cache, doc, strlen(doc), err, sizeof err);
+	assert_non_null(page);
+	struct task_list_stamp stamp;
+	assert_int_equal(task_list_page_fill(cache, page, res, err, sizeof err), 0);
+	assert_true(task_list_page_stamp(page, &stamp));
+	assert_string_equal(stamp.list, "q:mette");
+	assert_string_equal(stamp.snapshot, "10:12:10");
+	assert_int_equal(stamp.now_us, NOW);
+	assert_int_equal(stamp.names, 1);
+	assert_int_equal(stamp.server, server);
+	assert_int_equal(stamp.until_us, NOW + 20);
+	task_list_page_free(page);
+	/* keys without a list and snapshot: nothing to keep the page by */
+	const char *plain = keys(1, ids, v, 1);
+	page = task_list_page_new(cache, plain, strlen(plain), err, sizeof err);
+	assert_non_null(page);
+	assert_false(task_list_page_stamp(page, &stamp));
+	task_list_page_free(page);
+	/* a list without its snapshot is refused */
+	snprintf(doc, sizeof doc, "%.*s, \"list\": \"q:mette\"}", (int)strlen(plain) - 1, plain);
+	assert_null(task_list_page_new(cache, doc, strlen(doc), err, sizeof err));
+	PQclear(res);
+	task_list_cache_free(cache);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -262,6 +300,7 @@ int main(void)
 		cmocka_unit_test(test_a_restarted_server_renders_every_entry_again),
 		cmocka_unit_test(test_an_empty_page_and_a_cursor_are_answered),
 		cmocka_unit_test(test_keys_of_another_shape_are_refused),
+		cmocka_unit_test(test_a_stamp_says_until_when_the_page_holds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -320,3 +320,18 @@ BEGIN
 END $$;
 
 DROP FUNCTION api_task_keys(bigint[], text[], bigint[], jsonb);
+
+-- The access log's GIN index by citizen (0014, 0026) takes new entries into its pending
+-- list, merged into the index by autovacuum, or else by the insert that finds the list
+-- over 256 MB. With queue pages kept whole, the API writes some 7,500 list reads a second
+-- at national scale (an entry for each of 50 citizens each): the list fills in about half
+-- a minute, faster than autovacuum (throttled, over the whole table) merges it, and the
+-- insert that found it full took 4.6 s, holding up every read in its batch. The daemon now
+-- merges it every few thousand reads, on a connection beside the access-log writers
+-- (engine/api/access_log.c), a megabyte or so at a time. Owned by the schema's owner, as
+-- only an index's owner may merge its list. Returns the pending pages merged.
+CREATE FUNCTION access_log_tidy() RETURNS bigint LANGUAGE sql
+SECURITY DEFINER
+SET search_path = overgang, pg_catalog AS $$
+    SELECT gin_clean_pending_list('overgang.access_log_by_citizens'::regclass)
+$$;

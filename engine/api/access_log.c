@@ -16,10 +16,6 @@ static const char tidy_sql[] = "SELECT overgang.access_log_tidy()";
  * goes on the other, so only the reads of the stalled batch wait. */
 #define WRITERS 2
 
-/* Reads written between two merges of the by-citizen index's pending list (0031): some
- * 100,000 citizens' entries, a couple of megabytes. */
-#define TIDY_READS 2000
-
 struct entry {
 	struct entry *next;
 	access_log_done_fn done;
@@ -43,6 +39,7 @@ struct access_log {
 	struct store_pool *pool; /* WRITERS connections, and one for the merges */
 	struct batch next;       /* filling */
 	int flying;              /* batches being written */
+	int tidy_reads;          /* reads between two merges; 0: none */
 	int since_tidy;          /* reads written since the last merge began */
 	bool tidying, freeing;
 };
@@ -99,12 +96,13 @@ static void on_tidied(struct store_conn *conn, const PGresult *res, void *arg)
 			"merging the access log's pending index entries failed");
 }
 
-/* Merges the by-citizen index's pending list every TIDY_READS reads, one merge at a time,
+/* Merges the by-citizen index's pending list every tidy_reads reads, one merge at a time,
  * so that no read's insert finds it full and merges it itself. */
 static void tidy(struct access_log *log, int reads)
 {
 	log->since_tidy += reads;
-	if (log->since_tidy < TIDY_READS || log->tidying || log->freeing)
+	if (log->tidy_reads == 0 || log->since_tidy < log->tidy_reads || log->tidying ||
+	    log->freeing)
 		return;
 	log->since_tidy = 0;
 	log->tidying = store_pool_query_named(log->pool, "access_log_tidy", tidy_sql, 0, NULL,
@@ -172,11 +170,12 @@ static void send_next(struct access_log *log)
 
 struct access_log *access_log_new(struct event_base *base, const char *conninfo,
 				  int reconnect_min_ms, int reconnect_max_ms,
-				  const char *session_sql)
+				  const char *session_sql, int merge_reads)
 {
 	struct access_log *log = calloc(1, sizeof *log);
 	if (log == NULL)
 		return NULL;
+	log->tidy_reads = merge_reads;
 	batch_reset(&log->next);
 	log->pool = store_pool_new(base, conninfo, "overgangd access log", WRITERS + 1,
 				   reconnect_min_ms, reconnect_max_ms, session_sql);

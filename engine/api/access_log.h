@@ -7,6 +7,11 @@
  * with one statement and one commit, so a busy API pays one WAL flush for many reads instead
  * of one each, and the reads' own transactions write nothing.
  *
+ * Every MERGE_READS reads written it also has PostgreSQL merge the pending entries of the
+ * access log's by-citizen index (access_log_tidy, 0031), on a connection of its own, so that
+ * a read's insert never finds that list full and merges it itself (seconds, at national
+ * scale).
+ *
  * What it promises: DONE is called exactly once per entry, with WRITTEN true only after
  * the entry's rows are committed; false when they could not be (no database, an error),
  * and for whatever is pending when the log is freed.
@@ -22,11 +27,11 @@ struct access_log;
 
 typedef void (*access_log_done_fn)(void *arg, bool written);
 
-/* A writer with one connection of CONNINFO (SESSION_SQL runs when it comes up). NULL when
- * out of memory. */
+/* A writer with connections of CONNINFO (SESSION_SQL runs when each comes up), merging the
+ * index every MERGE_READS reads (0: never). NULL when out of memory. */
 __attribute__((warn_unused_result)) struct access_log *
 access_log_new(struct event_base *base, const char *conninfo, int reconnect_min_ms,
-	       int reconnect_max_ms, const char *session_sql);
+	       int reconnect_max_ms, const char *session_sql, int merge_reads);
 void access_log_free(struct access_log *log);
 
 /* Adds ROWS (LEN bytes of a non-empty JSON array of rows as api_access builds them) to the

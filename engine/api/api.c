@@ -1064,7 +1064,7 @@ struct api *api_new(struct event_base *base, const struct cfg *cfg, struct http_
 	if (api->pool == NULL)
 		goto oom;
 	api->log = access_log_new(base, cfg_conninfo(cfg), cfg->db_reconnect_min_ms,
-				  cfg->db_reconnect_max_ms, session_sql);
+				  cfg->db_reconnect_max_ms, session_sql, cfg->api_access_log_merge);
 	if (api->log == NULL)
 		goto oom;
 	api->lists = task_list_cache_new((size_t)cfg->api_list_cache_mib * 1024 * 1024);

@@ -51,6 +51,7 @@ static const struct key_spec keys[] = {
 	{"api", "page_limit", KEY_INT, FIELD(api_page_limit), 1, 10000},
 	{"api", "list_cache", KEY_INT, FIELD(api_list_cache_mib), 0, 4096},
 	{"api", "list_pages", KEY_INT, FIELD(api_list_pages_mib), 0, 4096},
+	{"api", "access_log_merge", KEY_INT, FIELD(api_access_log_merge), 0, 100000000},
 	{"api", "cpr_key_file", KEY_STRING, FIELD(api_cpr_key_file), 0, 0},
 	{"web", "root", KEY_STRING, FIELD(web_root), 0, 0},
 	{"fhir", "municipality_organisation", KEY_UUID, FIELD(fhir_municipality_organisation), 0,
@@ -394,6 +395,7 @@ void cfg_defaults(struct cfg *cfg)
 	cfg->api_page_limit = 200;
 	cfg->api_list_cache_mib = 16;
 	cfg->api_list_pages_mib = 16;
+	cfg->api_access_log_merge = 40000;
 	cfg->api_cpr_key_file = strdup("");
 	cfg->web_root = strdup("");
 	cfg->fhir_municipality_organisation = strdup("");

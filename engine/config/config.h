@@ -53,14 +53,15 @@ struct cfg {
 	int engine_outbox_max_attempts;  /* then a failing delivery is parked */
 
 	/* [api] */
-	int api_connections;    /* database connections serving the HTTP API */
-	int api_body_limit_kib; /* a request body larger than this is refused with 413 */
-	int api_timeout_ms;     /* a client idle or slow this long is disconnected */
-	int api_token_cache_ms; /* how long a checked token is trusted before it is read again */
-	int api_page_limit;     /* the largest page a list returns */
-	int api_list_cache_mib; /* task list entries kept rendered (api/task_list.h); 0: none */
-	int api_list_pages_mib; /* whole task list pages kept (api/list_pages.h); 0: none */
-	char *api_cpr_key_file; /* the secret key of the CPR number's keyed hash */
+	int api_connections;      /* database connections serving the HTTP API */
+	int api_body_limit_kib;   /* a request body larger than this is refused with 413 */
+	int api_timeout_ms;       /* a client idle or slow this long is disconnected */
+	int api_token_cache_ms;   /* how long a checked token is trusted before it is read again */
+	int api_page_limit;       /* the largest page a list returns */
+	int api_list_cache_mib;   /* task list entries kept rendered (api/task_list.h); 0: none */
+	int api_list_pages_mib;   /* whole task list pages kept (api/list_pages.h); 0: none */
+	int api_access_log_merge; /* reads between merges of the access log's index; 0: none */
+	char *api_cpr_key_file;   /* the secret key of the CPR number's keyed hash */
 
 	/* [web] */
 	char *web_root; /* the web task list's folder; empty: "web" beside overgangd */

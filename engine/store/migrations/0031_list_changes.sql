@@ -327,11 +327,16 @@ DROP FUNCTION api_task_keys(bigint[], text[], bigint[], jsonb);
 -- at national scale (an entry for each of 50 citizens each): the list fills in about half
 -- a minute, faster than autovacuum (throttled, over the whole table) merges it, and the
 -- insert that found it full took 4.6 s, holding up every read in its batch. The daemon now
--- merges it every few thousand reads, on a connection beside the access-log writers
--- (engine/api/access_log.c), a megabyte or so at a time. Owned by the schema's owner, as
--- only an index's owner may merge its list. Returns the pending pages merged.
+-- merges it every [api] access_log_merge reads (40,000: some 2,000,000 entries), on a
+-- connection beside the access-log writers (engine/api/access_log.c). The merge gathers
+-- the entries of each citizen in memory before it writes them, up to work_mem: with 256 MB
+-- rather than the default 4 MB it goes much further a pass (at national scale, every
+-- 40,000 reads with 256 MB: queue 6,944 and inbox 6,778 pages a second; every 2,000 with
+-- 4 MB: 4,850 and 3,507). Owned by the schema's owner, as only an index's owner may merge
+-- its list. Returns the pending pages merged.
 CREATE FUNCTION access_log_tidy() RETURNS bigint LANGUAGE sql
 SECURITY DEFINER
-SET search_path = overgang, pg_catalog AS $$
+SET search_path = overgang, pg_catalog
+SET work_mem = '256MB' AS $$
     SELECT gin_clean_pending_list('overgang.access_log_by_citizens'::regclass)
 $$;

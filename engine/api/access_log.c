@@ -89,10 +89,7 @@ static void on_tidied(struct store_conn *conn, const PGresult *res, void *arg)
 	struct access_log *log = arg;
 	log->tidying = false;
 	if (res && PQresultStatus(res) != PGRES_TUPLES_OK)
-		og_warn(json_pack("{s:s}", "sqlstate",
-				  PQresultErrorField(res, PG_DIAG_SQLSTATE)
-					  ? PQresultErrorField(res, PG_DIAG_SQLSTATE)
-					  : ""),
+		og_warn(json_pack("{s:s}", "sqlstate", store_sqlstate(res)),
 			"merging the access log's pending index entries failed");
 }
 
@@ -116,10 +113,7 @@ static void on_written(struct store_conn *conn, const PGresult *res, void *arg)
 	struct access_log *log = f->log;
 	bool written = res && PQresultStatus(res) == PGRES_TUPLES_OK;
 	if (res && !written)
-		og_error(json_pack("{s:s}", "sqlstate",
-				   PQresultErrorField(res, PG_DIAG_SQLSTATE)
-					   ? PQresultErrorField(res, PG_DIAG_SQLSTATE)
-					   : ""),
+		og_error(json_pack("{s:s}", "sqlstate", store_sqlstate(res)),
 			 "the access log could not be written; the reads waiting for it are "
 			 "answered 503");
 	struct entry *done = f->entries;

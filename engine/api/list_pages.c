@@ -89,10 +89,7 @@ static void on_pruned(struct store_conn *conn, const PGresult *res, void *arg)
 	(void)conn;
 	(void)arg;
 	if (res && PQresultStatus(res) != PGRES_TUPLES_OK)
-		og_warn(json_pack("{s:s}", "sqlstate",
-				  PQresultErrorField(res, PG_DIAG_SQLSTATE)
-					  ? PQresultErrorField(res, PG_DIAG_SQLSTATE)
-					  : ""),
+		og_warn(json_pack("{s:s}", "sqlstate", store_sqlstate(res)),
 			"pruning the lists' changes failed");
 }
 
@@ -236,10 +233,7 @@ static void on_checked(struct store_conn *conn, const PGresult *res, void *arg)
 	if (res && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
 		result = PQgetvalue(res, 0, 0);
 	else if (res)
-		og_warn(json_pack("{s:s}", "sqlstate",
-				  PQresultErrorField(res, PG_DIAG_SQLSTATE)
-					  ? PQresultErrorField(res, PG_DIAG_SQLSTATE)
-					  : ""),
+		og_warn(json_pack("{s:s}", "sqlstate", store_sqlstate(res)),
 			"checking kept list pages failed; they are found again");
 	answer(pages, b->w, b->n, result);
 	free(b);

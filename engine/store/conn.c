@@ -456,6 +456,12 @@ void store_conn_free(struct store_conn *c)
 
 bool store_conn_is_up(const struct store_conn *c) { return c->state == CONN_UP; }
 
+const char *store_sqlstate(const PGresult *res)
+{
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	return state ? state : "";
+}
+
 bool store_conn_is_busy(const struct store_conn *c) { return c->queue != NULL; }
 
 int store_conn_queued(const struct store_conn *c) { return c->nqueued; }

@@ -39,6 +39,9 @@ store_conn_new(struct event_base *base, const char *conninfo, const char *app_na
 void store_conn_free(struct store_conn *conn);
 
 bool store_conn_is_up(const struct store_conn *conn);
+
+/* A failed result's SQLSTATE, for a log line; "" when it has none. */
+const char *store_sqlstate(const PGresult *res);
 /* Whether a query is queued or running. */
 bool store_conn_is_busy(const struct store_conn *conn);
 /* How many queries are queued or running. */

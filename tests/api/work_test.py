@@ -318,20 +318,26 @@ def lists_kept_whole():
     assert int(sql("SELECT count(*) FROM list_change WHERE xid < (SELECT horizon FROM list_change_horizon)")) == 0
 
 
+def read_at_once(path, who, threads, each):
+    """GET PATH as WHO from THREADS threads at once, EACH times in each: the statuses."""
+    statuses = []
+
+    def reader():
+        for _ in range(each):
+            statuses.append(call("GET", path, who).status)
+    ths = [threading.Thread(target=reader) for _ in range(threads)]
+    for th in ths:
+        th.start()
+    for th in ths:
+        th.join()
+    return statuses
+
+
 def reads_logged_in_batches():
     """reads wait for their access-log rows, many reads to a commit; rows that cannot be written: 503, nothing shown"""
     import time
     mark = log_max()
-    statuses = []
-
-    def reader():
-        for _ in range(5):
-            statuses.append(call("GET", "/v1/me/queue", "mette/tovholder").status)
-    threads = [threading.Thread(target=reader) for _ in range(24)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
+    statuses = read_at_once("/v1/me/queue", "mette/tovholder", 24, 5)
     assert statuses == [200] * 120, statuses
     rows = int(sql(f"SELECT count(*) FROM access_log WHERE id > {mark}"))
     commits = int(sql(f"SELECT count(DISTINCT xmin::text) FROM access_log WHERE id > {mark}"))
@@ -379,16 +385,7 @@ def access_log_merged():
 
     def pending():
         return int(sql("SELECT pending_tuples FROM pgstatginindex('access_log_by_citizens')"))
-    statuses = []
-
-    def reader():
-        for _ in range(300):
-            statuses.append(call("GET", "/v1/departments/born-familie/inbox", "jonas/worker").status)
-    threads = [threading.Thread(target=reader) for _ in range(8)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
+    statuses = read_at_once("/v1/departments/born-familie/inbox", "jonas/worker", 8, 300)
     assert statuses == [200] * 2400, "every read answered"
     # 2,400 reads of three citizens each (each read's row pending until merged): the last
     # merge, after 2,000 reads, left only those after it

@@ -20,6 +20,7 @@ struct entry {
 	struct entry *next;
 	access_log_done_fn done;
 	void *arg;
+	int rows; /* how many rows it adds */
 };
 
 /* A batch: its entries and their rows as one JSON array's text. */
@@ -70,15 +71,51 @@ static int batch_append(struct batch *b, const char *s, size_t len)
 	return 0;
 }
 
-/* Tells each entry of the list HEAD whether it was written, and frees it. */
-static void finish(struct entry *head, bool written)
+/* Tells each entry of the list HEAD whether it was written (with the id of its first row:
+ * IDS, api_access_flush's answer, holds them all in order), and frees it. */
+static void finish(struct entry *head, bool written, const char *ids)
 {
+	const char *p = ids && ids[0] == '{' ? ids + 1 : "";
 	while (head) {
 		struct entry *next = head->next;
-		head->done(head->arg, written);
+		int64_t first = 0;
+		for (int r = 0; written && r < head->rows; r++) {
+			char *end;
+			long long id = strtoll(p, &end, 10);
+			if (r == 0)
+				first = id;
+			p = *end == ',' ? end + 1 : end;
+		}
+		head->done(head->arg, written, first);
 		free(head);
 		head = next;
 	}
+}
+
+/* How many elements the JSON array ROWS (LEN bytes) has: its commas at the top level, and
+ * one. */
+static int count_rows(const char *rows, size_t len)
+{
+	int depth = 0, n = 1;
+	bool in_string = false;
+	for (size_t i = 0; i < len; i++) {
+		char c = rows[i];
+		if (in_string) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = false;
+		} else if (c == '"') {
+			in_string = true;
+		} else if (c == '[' || c == '{') {
+			depth++;
+		} else if (c == ']' || c == '}') {
+			depth--;
+		} else if (c == ',' && depth == 1) {
+			n++;
+		}
+	}
+	return n;
 }
 
 static void send_next(struct access_log *log);
@@ -122,7 +159,7 @@ static void on_written(struct store_conn *conn, const PGresult *res, void *arg)
 	int reads = 0;
 	for (struct entry *e = done; e; e = e->next)
 		reads++;
-	finish(done, written);
+	finish(done, written, written ? PQgetvalue(res, 0, 0) : NULL);
 	if (!log->freeing)
 		send_next(log);
 	if (written)
@@ -141,7 +178,7 @@ static void send_next(struct access_log *log)
 	if (f == NULL || batch_append(&log->next, "]", 1) != 0) {
 		free(f);
 		batch_reset(&log->next);
-		finish(entries, false);
+		finish(entries, false, NULL);
 		return;
 	}
 	char *text = log->next.text;
@@ -158,7 +195,7 @@ static void send_next(struct access_log *log)
 	if (rc != 0) {
 		log->flying--;
 		free(f);
-		finish(entries, false);
+		finish(entries, false, NULL);
 	}
 }
 
@@ -188,7 +225,7 @@ void access_log_free(struct access_log *log)
 	struct entry *waiting = log->next.head;
 	batch_reset(&log->next);
 	store_pool_free(log->pool); /* answers the batches in flight with no result */
-	finish(waiting, false);
+	finish(waiting, false, NULL);
 	free(log->next.text);
 	free(log);
 }
@@ -206,6 +243,7 @@ int access_log_add(struct access_log *log, const char *rows, size_t len, access_
 		return -1;
 	e->done = done;
 	e->arg = arg;
+	e->rows = count_rows(rows, len);
 	size_t mark = log->next.len;
 	bool first = log->next.head == NULL;
 	if ((first ? batch_append(&log->next, "[", 1) : batch_append(&log->next, ",", 1)) != 0 ||

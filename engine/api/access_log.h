@@ -13,8 +13,8 @@
  * scale).
  *
  * What it promises: DONE is called exactly once per entry, with WRITTEN true only after
- * the entry's rows are committed; false when they could not be (no database, an error),
- * and for whatever is pending when the log is freed.
+ * the entry's rows are committed (and the id of its first row); false when they could not
+ * be (no database, an error), and for whatever is pending when the log is freed.
  */
 #ifndef OG_API_ACCESS_LOG_H
 #define OG_API_ACCESS_LOG_H
@@ -22,10 +22,11 @@
 #include <event2/event.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct access_log;
 
-typedef void (*access_log_done_fn)(void *arg, bool written);
+typedef void (*access_log_done_fn)(void *arg, bool written, int64_t first_id);
 
 /* A writer with connections of CONNINFO (SESSION_SQL runs when each comes up), merging the
  * index every MERGE_READS reads (0: never). NULL when out of memory. */

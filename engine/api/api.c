@@ -93,6 +93,10 @@ struct call {
 	char *page_key;
 	size_t page_keylen;
 	char *request;
+	/* a task list's page found anew, kept once its access-log row is written: when KEEP,
+	 * PAGE is kept for the stamp's strings, and ROWS for the row */
+	bool keep;
+	struct task_list_stamp stamp;
 };
 
 static void call_free(struct call *call)
@@ -593,12 +597,16 @@ static void answer(struct call *call, const char *type, const char *body, size_t
 	call_free(call);
 }
 
-/* A read's access-log rows are committed (or could not be): its answer, or 503. */
-static void on_logged(void *arg, bool written)
+/* A read's access-log rows are committed (or could not be): its answer, or 503. A task
+ * list's page found anew is kept, its later reads' rows naming this one's (FIRST_ID). */
+static void on_logged(void *arg, bool written, int64_t first_id)
 {
 	struct call *call = arg;
 	char *body = call->body, *etag = call->etag, *note = call->note;
 	call->api->waiting--;
+	if (written && call->keep)
+		list_pages_put(call->api->pages, call->page_key, call->page_keylen, &call->stamp,
+			       body, call->len, call->rows, call->rows_len, first_id);
 	if (written) {
 		answer(call, call->type, body, call->len, etag, note);
 	} else {
@@ -674,18 +682,14 @@ static void list_answer(struct call *call)
 		out_of_memory(call);
 		return;
 	}
-	struct task_list_stamp stamp;
-	if (call->page_key && task_list_page_stamp(call->page, &stamp))
-		list_pages_put(call->api->pages, call->page_key, call->page_keylen, &stamp, body,
-			       len, call->rows && call->rows_len ? call->rows : "[]",
-			       call->rows && call->rows_len ? call->rows_len : 2);
-	task_list_page_free(call->page);
-	call->page = NULL;
-	char *rows = call->rows;
-	call->rows = NULL;
-	deliver(call, call->type, body, len, NULL, NULL, rows ? rows : "", call->rows_len);
+	call->keep = call->page_key && call->rows && task_list_page_stamp(call->page, &call->stamp);
+	if (!call->keep) {
+		task_list_page_free(call->page);
+		call->page = NULL;
+	}
+	deliver(call, call->type, body, len, NULL, NULL, call->rows ? call->rows : "",
+		call->rows_len);
 	free(body);
-	free(rows);
 }
 
 static void on_items(struct store_conn *conn, const PGresult *res, void *arg)
@@ -821,7 +825,7 @@ static void deliver(struct call *call, const char *type, const char *body, size_
 	if (access_log_add(call->api->log, rows, rows_len, on_logged, call) != 0) {
 		og_error(json_pack("{s:s}", "route", call->b->route->name),
 			 "a read's access-log rows could not be queued");
-		on_logged(call, false);
+		on_logged(call, false, 0);
 	}
 }
 

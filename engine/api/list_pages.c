@@ -318,13 +318,13 @@ bool list_pages_check(struct list_pages *pages, const char *key, size_t keylen, 
 
 void list_pages_put(struct list_pages *pages, const char *key, size_t keylen,
 		    const struct task_list_stamp *stamp, const char *body, size_t len,
-		    const char *rows, size_t rows_len)
+		    const char *rows, size_t rows_len, int64_t row_id)
 {
 	struct page *old = find(pages, key, keylen);
 	if (old)
 		forget(pages, old);
 	size_t bytes = sizeof(struct page) + keylen + strlen(stamp->list) +
-		       strlen(stamp->snapshot) + len + 2 * rows_len + 2;
+		       strlen(stamp->snapshot) + len + 256; /* 256: its reads' row */
 	if (bytes > pages->max_bytes)
 		return;
 	struct page *p = calloc(1, sizeof *p);
@@ -334,9 +334,16 @@ void list_pages_put(struct list_pages *pages, const char *key, size_t keylen,
 	p->list = strdup(stamp->list);
 	p->snapshot = strdup(stamp->snapshot);
 	p->body = malloc(len + 1);
-	p->rows = json_loadb(rows, rows_len, 0, NULL);
+	/* its reads' row: who, why and through what, naming the row that lists the citizens */
+	json_t *found = json_loadb(rows, rows_len, 0, NULL), *row = json_array_get(found, 0);
+	if (json_array_size(found) == 1 && row_id > 0)
+		p->rows =
+			json_pack("[{s:O?,s:O?,s:O?,s:I}]", "actor", json_object_get(row, "actor"),
+				  "reason", json_object_get(row, "reason"), "via",
+				  json_object_get(row, "via"), "same_as", (json_int_t)row_id);
+	json_decref(found);
 	if (p->key == NULL || p->list == NULL || p->snapshot == NULL || p->body == NULL ||
-	    !json_is_array(p->rows)) {
+	    p->rows == NULL) {
 		page_free(p);
 		return;
 	}

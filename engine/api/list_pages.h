@@ -14,8 +14,10 @@
  * when the server restarted, when an entry on it has turned overdue since, or when its
  * snapshot is older than the database's pruning horizon (a minute or more).
  *
- * The answer still goes through the access log as every read's does: the kept page hands
- * back its access-log rows with the time of the check.
+ * The answer still goes through the access log as every read's does: a kept page's read
+ * writes a row with its own time, person, purpose and route that names the row of the read
+ * that found the page (same_as, engine/store/migrations/0032_access_log_repeats.sql), whose
+ * citizens and cases it read again.
  *
  * Kept pages are bounded in bytes; the least recently shown go first (0 keeps none).
  * Every minute the module also asks PostgreSQL to prune list_change. Single-threaded: the
@@ -47,8 +49,9 @@ struct list_pages_stats {
 };
 void list_pages_stats(const struct list_pages *pages, struct list_pages_stats *out);
 
-/* A kept page as shown: its answer and its access-log rows (a JSON array as api_access
- * builds them, at the time of the check). Valid during the call of list_pages_fn. */
+/* A kept page as shown: its answer and its access-log rows (a JSON array of one row naming
+ * the row of the read that found the page, at the time of the check). Valid during the
+ * call of list_pages_fn. */
 struct list_pages_view {
 	const char *body;
 	size_t len;
@@ -65,11 +68,12 @@ typedef void (*list_pages_fn)(void *arg, const struct list_pages_view *view);
 bool list_pages_check(struct list_pages *pages, const char *key, size_t keylen, list_pages_fn fn,
 		      void *arg);
 
-/* Keeps BODY (LEN bytes), the page found with STAMP, for KEY (KEYLEN bytes), with ROWS
- * (ROWS_LEN bytes: a JSON array of one access-log row with an "at"), replacing what was
- * kept for KEY. Nothing is kept when out of memory or when it would not fit the bound. */
+/* Keeps BODY (LEN bytes), the page found with STAMP, for KEY (KEYLEN bytes), replacing
+ * what was kept for KEY. ROWS (ROWS_LEN bytes) is the access-log row its read wrote (a
+ * JSON array of one row as api_access builds it), written with id ROW_ID. Nothing is kept
+ * when out of memory, when it would not fit the bound, or when ROWS is no such array. */
 void list_pages_put(struct list_pages *pages, const char *key, size_t keylen,
 		    const struct task_list_stamp *stamp, const char *body, size_t len,
-		    const char *rows, size_t rows_len);
+		    const char *rows, size_t rows_len, int64_t row_id);
 
 #endif

@@ -569,6 +569,31 @@ def access_log_list_reads():
     assert len(seen) == int(sql("SELECT count(*) FROM access_entries WHERE actor = 'mette'"))
 
 
+def access_log_repeat_reads():
+    """a page read again as kept writes a row naming the first read's row; the auditor sees it
+    as a read of every citizen on the page, at its own time, by citizen and by staff member"""
+    first = expect(call("GET", "/v1/me/queue?limit=7", "mette/tovholder"), 200).body
+    first_id = int(sql("SELECT max(id) FROM access_log"))
+    again = expect(call("GET", "/v1/me/queue?limit=7", "mette/tovholder"), 200).body
+    assert again == first
+    row = sql("SELECT id, same_as, citizen_id IS NULL AND citizen_ids IS NULL, actor, reason, via"
+              " FROM access_log ORDER BY id DESC LIMIT 1").split("|")
+    repeat_id = int(row[0])
+    assert row[1:] == [str(first_id), "t", "mette", "queue", "api queue"], row
+    case_of = {i["citizen"]["id"]: i["case"]["id"] for i in first["items"]}
+    assert len(case_of) >= 2, first
+    for cid, case in case_of.items():
+        r = expect(call("GET", f"/v1/access-log?citizen={cid}", "revisor/auditor"), 200)
+        assert all(e["citizen"] == cid for e in r.body["items"]), r.body
+        reads = {e["id"]: e for e in r.body["items"] if e["id"] in (first_id, repeat_id)}
+        assert sorted(reads) == [first_id, repeat_id], (cid, r.body)
+        assert reads[repeat_id]["case"] == case and reads[repeat_id]["actor"] == "mette"
+        assert reads[repeat_id]["at"] > reads[first_id]["at"], reads
+    r = expect(call("GET", "/v1/access-log?staff=mette&limit=50", "revisor/auditor"), 200)
+    shown = sorted((e["citizen"], e["case"]) for e in r.body["items"] if e["id"] == repeat_id)
+    assert shown == sorted(case_of.items()), r.body
+
+
 def report_deadlines():
     """the manager's report: counts per department and per workflow phase, and no person data"""
     r = expect(call("GET", "/v1/reports/deadlines", "chef/manager"), 200)
@@ -595,4 +620,4 @@ def report_deadlines():
 
 main([workflows_list, workflow_read, workflow_deploy, stuck_cases, outbox, departments, staff_list,
       staff_create, staff_update, citizen_register, citizen_find, citizen_read, citizen_update, case_start,
-      cpr_unavailable, access_log_search, access_log_list_reads, report_deadlines])
+      cpr_unavailable, access_log_search, access_log_list_reads, access_log_repeat_reads, report_deadlines])

@@ -148,6 +148,8 @@ void list_pages_stats(const struct list_pages *pages, struct list_pages_stats *o
 static bool array_add(char *buf, size_t size, size_t *used, const char *s)
 {
 	size_t u = *used;
+	if (u + 3 >= size)
+		return false;
 	if (u > 1)
 		buf[u++] = ',';
 	buf[u++] = '"';

@@ -139,8 +139,10 @@ static void tidy(struct access_log *log, int reads)
 	    log->freeing)
 		return;
 	log->since_tidy = 0;
-	log->tidying = store_pool_query_named(log->pool, "access_log_tidy", tidy_sql, 0, NULL,
-					      on_tidied, log) == 0;
+	log->tidying = true; /* before: a connection lost while sending answers at once */
+	if (store_pool_query_named(log->pool, "access_log_tidy", tidy_sql, 0, NULL, on_tidied,
+				   log) != 0)
+		log->tidying = false;
 }
 
 static void on_written(struct store_conn *conn, const PGresult *res, void *arg)

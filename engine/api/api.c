@@ -753,10 +753,11 @@ static void on_kept_page(void *arg, const struct list_pages_view *view)
 }
 
 /* What a task list's page is kept by: the route, the person and role, the path's values,
- * the query and the purpose, each ended by a 0x1f. */
+ * the query and the purpose, each after its length (so no two requests' fields run into
+ * the same key). */
 static char *page_key(struct call *call, size_t *len)
 {
-	const char *parts[4 + MAX_PATH_PARAMS];
+	const char *parts[5 + MAX_PATH_PARAMS];
 	size_t n = 0, size = 1;
 	parts[n++] = call->b->route->name;
 	parts[n++] = call->staff;
@@ -767,15 +768,15 @@ static char *page_key(struct call *call, size_t *len)
 	}
 	const char *query = http_req_query(call->req);
 	const char *purpose = http_req_header(call->req, "Overgang-Purpose");
+	parts[n++] = query;
+	parts[n++] = purpose ? purpose : "";
 	for (size_t i = 0; i < n; i++)
-		size += strlen(parts[i]) + 1;
-	size += strlen(query) + 1 + (purpose ? strlen(purpose) : 0) + 1;
+		size += strlen(parts[i]) + 21;
 	char *key = malloc(size), *p = key;
 	if (key == NULL)
 		return NULL;
 	for (size_t i = 0; i < n; i++)
-		p += sprintf(p, "%s\x1f", parts[i]);
-	p += sprintf(p, "%s\x1f%s\x1f", query, purpose ? purpose : "");
+		p += sprintf(p, "%zu:%s", strlen(parts[i]), parts[i]);
 	*len = (size_t)(p - key);
 	return key;
 }

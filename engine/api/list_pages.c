@@ -14,9 +14,12 @@ static bool table_oom;
 #define uthash_nonfatal_oom(e) (table_oom = true)
 #include <uthash.h>
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
 #define IN_FLIGHT 2          /* check statements on their way at once */
 #define PRUNE_SECONDS 60     /* how often list_change is pruned */
 #define PRUNE_MIN_AGE "50 s" /* ... and not sooner, by any daemon, than this */
+#define PRUNE_AT_MOST 50000  /* rows deleted a statement */
 
 struct page {
 	UT_hash_handle hh;
@@ -58,7 +61,8 @@ struct list_pages {
 };
 
 static const char check_sql[] = "SELECT overgang.api_list_check($1::text[], $2::text[])";
-static const char prune_sql[] = "SELECT overgang.list_change_prune('" PRUNE_MIN_AGE "')";
+static const char prune_sql[] =
+	"SELECT overgang.list_change_prune('" PRUNE_MIN_AGE "', " STR(PRUNE_AT_MOST) ")";
 
 static void page_free(struct page *p)
 {
@@ -84,11 +88,15 @@ static struct page *find(struct list_pages *pages, const char *key, size_t keyle
 	return p;
 }
 
+static void on_prune_timer(evutil_socket_t fd, short what, void *arg);
+
 static void on_pruned(struct store_conn *conn, const PGresult *res, void *arg)
 {
 	(void)conn;
-	(void)arg;
-	if (res && PQresultStatus(res) != PGRES_TUPLES_OK)
+	if (res && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
+	    atol(PQgetvalue(res, 0, 0)) >= PRUNE_AT_MOST)
+		on_prune_timer(-1, 0, arg); /* more left below the horizon */
+	else if (res && PQresultStatus(res) != PGRES_TUPLES_OK)
 		og_warn(json_pack("{s:s}", "sqlstate", store_sqlstate(res)),
 			"pruning the lists' changes failed");
 }
@@ -99,7 +107,7 @@ static void on_prune_timer(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (store_pool_query_named(pages->pool, "list_change_prune", prune_sql, 0, NULL, on_pruned,
-				   NULL) != 0)
+				   pages) != 0)
 		og_debug(NULL, "pruning the lists' changes skipped: the database is not connected");
 }
 

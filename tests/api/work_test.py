@@ -310,12 +310,54 @@ def lists_kept_whole():
     read(inbox, "lars/worker")
     # pruned: a page found before the horizon is found again, and shows the same
     read()
-    sql("SELECT list_change_prune('0 s')")
-    sql("SELECT list_change_prune('0 s')")
+    sql("SELECT list_change_prune('0 s', 1000000)")
+    sql("SELECT list_change_prune('0 s', 1000000)")
     changed = list_pages("changed")
     assert read() == first
     assert list_pages("changed") == changed + 1, "found again after the pruning"
     assert int(sql("SELECT count(*) FROM list_change WHERE xid < (SELECT horizon FROM list_change_horizon)")) == 0
+
+
+def lists_kept_through_a_phase_change():
+    """a task claimed while its case changes phase shows the new phase in the claimer's kept
+    queue: the phase change waits for no one, the claim waits for it"""
+    import subprocess
+    import time
+    t = int(sql("INSERT INTO task (case_id, kind, key, department_id, title, due_at)"
+                " VALUES (2, 'task', 'fase', 'ppr', 'Under faseskift', now() + interval '4 days')"
+                " RETURNING id"))
+    tag = etag(t)
+    lars = "/v1/me/queue?case=2"
+    expect(call("GET", lars, "lars/worker"), 200)
+    # a step of the engine's, changing case 2's phase, still running
+    step = subprocess.Popen(["psql", "-qAtX", "-v", "ON_ERROR_STOP=1"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    step.stdin.write("BEGIN; UPDATE cases SET phase = 'overdragelse' WHERE id = 2;\n"
+                     "SELECT 'changed';\n")
+    step.stdin.flush()
+    assert step.stdout.readline().strip() == "changed"
+    claimed = []
+    claimer = threading.Thread(target=lambda: claimed.append(
+        post(f"/v1/tasks/{t}/claim", "lars/worker", if_match=tag)))
+    claimer.start()
+    try:
+        time.sleep(1.0)
+        # whatever lars sees meanwhile, twice, so that it is kept
+        expect(call("GET", lars, "lars/worker"), 200)
+        expect(call("GET", lars, "lars/worker"), 200)
+    finally:
+        step.stdin.write("COMMIT;\n")
+        step.stdin.close()
+        step.wait(10)
+        claimer.join(10)
+    try:
+        assert claimed and claimed[0].status == 200, claimed
+        items = [i for i in expect(call("GET", lars, "lars/worker"), 200).body["items"] if i["id"] == t]
+        assert len(items) == 1 and items[0]["assignee"] == "lars", items
+        assert items[0]["case"]["phase_title"] == "Overdragelse", items
+    finally:
+        sql("UPDATE cases SET phase = 'afdaekning' WHERE id = 2")
+        sql(f"UPDATE task SET status = 'cancelled', reason = 'test' WHERE id = {t}")
 
 
 def read_at_once(path, who, threads, each):
@@ -830,7 +872,7 @@ def inbox_pages_while_claimed():
 
 
 main([my_cases, my_cases_pages, my_cases_order_holds, lists_follow_names, lists_follow_changes,
-      lists_follow_the_clock, lists_kept_whole,
+      lists_follow_the_clock, lists_kept_whole, lists_kept_through_a_phase_change,
       inbox, inbox_refused, claim, assign, complete, complete_at_once, handovers,
       notes, events, tovholder, tovholder_unavailable, grants, closed_case, inbox_pages_while_claimed,
       reads_logged_in_batches, access_log_merged])

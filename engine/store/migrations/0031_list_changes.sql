@@ -10,9 +10,10 @@
 --
 -- The rows are only inserted, by whoever writes: no row is updated, so no writer waits for
 -- another (a counter per list would be one row that every step of a department's cases
--- locks until its commit). list_change_prune deletes rows older than a horizon that
--- trails by a minute or more; a page found before the horizon (its snapshot's xmin below
--- it) counts as changed, as the rows that would tell are gone.
+-- locks until its commit). list_change_prune deletes rows older than a horizon that moves
+-- at most every 50 seconds, to where the oldest running transaction was when it last
+-- moved; a page found before the horizon (its snapshot's xmin below it) counts as changed,
+-- as the rows that would tell are gone.
 --
 -- What an entry shows comes from its task's row (every insert, update and delete of an open
 -- task names the lists it was and is on), its case's phase, workflow and tovholder (a new
@@ -79,14 +80,20 @@ CREATE TRIGGER task_lists_deleted AFTER DELETE ON task
     FOR EACH STATEMENT EXECUTE FUNCTION task_lists_changed();
 
 -- A case's new phase (or workflow version, on migration) shows on its open tasks' entries.
+-- The tasks are locked (FOR SHARE) to read the lists they are on: a claim or assignment
+-- (which locks only the task) committed meanwhile is waited for and read, and one after
+-- waits for this transaction; otherwise the new assignee's queue could keep the old phase.
+-- Case first, then its tasks, as the engine's steps and the tovholder's handing on lock.
 CREATE FUNCTION case_lists_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO overgang.list_change (list)
     SELECT DISTINCT l.list
-      FROM overgang.task t,
+      FROM (SELECT t.assignee, t.holder, t.department_id FROM overgang.task t
+             WHERE t.case_id = NEW.id AND t.status IN ('open', 'claimed')
+               FOR SHARE) t,
            LATERAL (VALUES ('q:' || t.assignee), ('q:' || t.holder),
                            ('d:' || t.department_id)) AS l (list)
-     WHERE t.case_id = NEW.id AND t.status IN ('open', 'claimed') AND l.list IS NOT NULL;
+     WHERE l.list IS NOT NULL;
     RETURN NULL;
 END $$;
 CREATE TRIGGER case_lists AFTER UPDATE OF phase, workflow_name, workflow_version ON cases
@@ -110,9 +117,11 @@ END $$;
 CREATE TRIGGER membership_lists AFTER INSERT OR UPDATE OR DELETE ON staff_department
     FOR EACH ROW EXECUTE FUNCTION membership_lists_changed();
 
--- Moves the horizon (when it last moved at least MIN_AGE ago) and deletes the rows below
--- it. Returns how many were deleted.
-CREATE FUNCTION list_change_prune(min_age interval) RETURNS bigint LANGUAGE plpgsql
+-- Moves the horizon (when it last moved at least MIN_AGE ago), then deletes up to AT_MOST
+-- rows below it: a row below the horizon tells no check anything, so they may go a batch at
+-- a time, in transactions of their own. Returns how many were deleted (AT_MOST: call again).
+CREATE FUNCTION list_change_prune(min_age interval, at_most integer) RETURNS bigint
+LANGUAGE plpgsql
 SET search_path = overgang, pg_catalog AS $$
 DECLARE
     h xid8;
@@ -122,12 +131,10 @@ BEGIN
        SET horizon = greatest(horizon, next),
            next = greatest(next, pg_snapshot_xmin(pg_current_snapshot())),
            moved_at = now()
-     WHERE moved_at <= now() - min_age
-    RETURNING horizon INTO h;
-    IF h IS NULL THEN
-        RETURN 0;
-    END IF;
-    DELETE FROM list_change WHERE xid < h;
+     WHERE moved_at <= now() - min_age;
+    SELECT l.horizon INTO h FROM list_change_horizon l;
+    DELETE FROM list_change
+     WHERE ctid = ANY (ARRAY(SELECT c.ctid FROM list_change c WHERE c.xid < h LIMIT at_most));
     GET DIAGNOSTICS n = ROW_COUNT;
     RETURN n;
 END $$;
@@ -327,7 +334,8 @@ DROP FUNCTION api_task_keys(bigint[], text[], bigint[], jsonb);
 -- at national scale (an entry for each of 50 citizens each): the list fills in about half
 -- a minute, faster than autovacuum (throttled, over the whole table) merges it, and the
 -- insert that found it full took 4.6 s, holding up every read in its batch. The daemon now
--- merges it every [api] access_log_merge reads (40,000: some 2,000,000 entries), on a
+-- merges it every [api] access_log_merge reads (40,000; a page's repeated reads add no
+-- entries since 0032), on a
 -- connection beside the access-log writers (engine/api/access_log.c). The merge gathers
 -- the entries of each citizen in memory before it writes them, up to work_mem: with 256 MB
 -- rather than the default 4 MB it goes much further a pass (at national scale, every

@@ -12,7 +12,8 @@
  * tasks and cases. The check runs after the request arrived: whatever was committed before
  * it, by anyone, is seen. A page is found again when its list changed, when names changed,
  * when the server restarted, when an entry on it has turned overdue since, or when its
- * snapshot is older than the database's pruning horizon (a minute or more).
+ * snapshot is older than the database's pruning horizon (which moves at most every 50 s,
+ * to where the oldest transaction running at its previous move was).
  *
  * The answer still goes through the access log as every read's does: a kept page's read
  * writes a row with its own time, person, purpose and route that names the row of the read

@@ -39,33 +39,33 @@ CREATE TABLE list_change_horizon (
 INSERT INTO list_change_horizon (horizon, next, moved_at)
 VALUES ('0', pg_snapshot_xmin(pg_current_snapshot()), now());
 
--- The lists a task row is on: open (or claimed) tasks are on their assignee's and their
--- case's tovholder's queue and on their department's inbox.
+-- The lists a task is on while it is open (or claimed): its assignee's and its case's
+-- tovholder's queue, and its department's inbox.
+CREATE FUNCTION task_lists(assignee text, holder text, department_id text, status text)
+RETURNS SETOF text LANGUAGE sql IMMUTABLE AS $$
+    SELECT v.list
+      FROM (VALUES ('q:' || assignee), ('q:' || holder), ('d:' || department_id)) AS v (list)
+     WHERE status IN ('open', 'claimed') AND v.list IS NOT NULL
+$$;
+
+-- The lists the task rows a statement wrote were and are on.
 CREATE FUNCTION task_lists_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
         INSERT INTO overgang.list_change (list)
-        SELECT DISTINCT l.list
-          FROM new_rows t,
-               LATERAL (VALUES ('q:' || t.assignee), ('q:' || t.holder),
-                               ('d:' || t.department_id)) AS l (list)
-         WHERE t.status IN ('open', 'claimed') AND l.list IS NOT NULL;
+        SELECT DISTINCT l
+          FROM new_rows t, overgang.task_lists(t.assignee, t.holder, t.department_id, t.status) l;
     ELSIF TG_OP = 'UPDATE' THEN
         INSERT INTO overgang.list_change (list)
-        SELECT DISTINCT l.list
+        SELECT DISTINCT l
           FROM (SELECT o.assignee, o.holder, o.department_id, o.status FROM old_rows o
                 UNION ALL
                 SELECT n.assignee, n.holder, n.department_id, n.status FROM new_rows n) t,
-               LATERAL (VALUES ('q:' || t.assignee), ('q:' || t.holder),
-                               ('d:' || t.department_id)) AS l (list)
-         WHERE t.status IN ('open', 'claimed') AND l.list IS NOT NULL;
+               overgang.task_lists(t.assignee, t.holder, t.department_id, t.status) l;
     ELSE
         INSERT INTO overgang.list_change (list)
-        SELECT DISTINCT l.list
-          FROM old_rows t,
-               LATERAL (VALUES ('q:' || t.assignee), ('q:' || t.holder),
-                               ('d:' || t.department_id)) AS l (list)
-         WHERE t.status IN ('open', 'claimed') AND l.list IS NOT NULL;
+        SELECT DISTINCT l
+          FROM old_rows t, overgang.task_lists(t.assignee, t.holder, t.department_id, t.status) l;
     END IF;
     RETURN NULL;
 END $$;
@@ -87,13 +87,11 @@ CREATE TRIGGER task_lists_deleted AFTER DELETE ON task
 CREATE FUNCTION case_lists_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO overgang.list_change (list)
-    SELECT DISTINCT l.list
-      FROM (SELECT t.assignee, t.holder, t.department_id FROM overgang.task t
+    SELECT DISTINCT l
+      FROM (SELECT t.assignee, t.holder, t.department_id, t.status FROM overgang.task t
              WHERE t.case_id = NEW.id AND t.status IN ('open', 'claimed')
                FOR SHARE) t,
-           LATERAL (VALUES ('q:' || t.assignee), ('q:' || t.holder),
-                           ('d:' || t.department_id)) AS l (list)
-     WHERE l.list IS NOT NULL;
+           overgang.task_lists(t.assignee, t.holder, t.department_id, t.status) l;
     RETURN NULL;
 END $$;
 CREATE TRIGGER case_lists AFTER UPDATE OF phase, workflow_name, workflow_version ON cases

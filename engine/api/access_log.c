@@ -72,11 +72,13 @@ static int batch_append(struct batch *b, const char *s, size_t len)
 }
 
 /* Tells each entry of the list HEAD whether it was written (with the id of its first row:
- * IDS, api_access_flush's answer, holds them all in order), and frees it. */
-static void finish(struct entry *head, bool written, const char *ids)
+ * IDS, api_access_flush's answer, holds them all in order), and frees it. Returns how many
+ * there were. */
+static int finish(struct entry *head, bool written, const char *ids)
 {
 	const char *p = ids && ids[0] == '{' ? ids + 1 : "";
-	while (head) {
+	int n = 0;
+	for (; head; n++) {
 		struct entry *next = head->next;
 		int64_t first = 0;
 		for (int r = 0; written && r < head->rows; r++) {
@@ -90,6 +92,7 @@ static void finish(struct entry *head, bool written, const char *ids)
 		free(head);
 		head = next;
 	}
+	return n;
 }
 
 /* How many elements the JSON array ROWS (LEN bytes) has: its commas at the top level, and
@@ -158,10 +161,7 @@ static void on_written(struct store_conn *conn, const PGresult *res, void *arg)
 	struct entry *done = f->entries;
 	free(f);
 	log->flying--;
-	int reads = 0;
-	for (struct entry *e = done; e; e = e->next)
-		reads++;
-	finish(done, written, written ? PQgetvalue(res, 0, 0) : NULL);
+	int reads = finish(done, written, written ? PQgetvalue(res, 0, 0) : NULL);
 	if (!log->freeing)
 		send_next(log);
 	if (written)

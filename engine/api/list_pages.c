@@ -1,7 +1,6 @@
 #include "api/list_pages.h"
 
 #include <jansson.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

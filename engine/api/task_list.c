@@ -215,8 +215,7 @@ struct task_list_page *task_list_page_new(struct task_list_cache *cache, const c
 	snprintf(err, errlen, TASK_LIST_OOM);
 	if (!json_is_array(list) || !json_is_integer(names) || !json_is_integer(now) ||
 	    !json_is_integer(server) || !(json_is_string(cursor) || json_is_null(cursor)) ||
-	    !(json_is_string(watch) == json_is_string(snapshot)) ||
-	    !(json_is_string(watch) || watch == NULL)) {
+	    ((watch || snapshot) && !(json_is_string(watch) && json_is_string(snapshot)))) {
 		snprintf(err, errlen, "a list's keys are not as api_task_keys gives them");
 		goto out;
 	}

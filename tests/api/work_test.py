@@ -198,14 +198,17 @@ def lists_follow_changes():
     assert queue_item(t) is None, "a cancelled task leaves the queue"
 
 
-def list_entries(how):
-    """overgang_api_list_entries_total{how=HOW} in /metrics: queue and inbox entries answered
-    as kept by the daemon, or as rendered by PostgreSQL."""
-    text = raw("GET", "/metrics").text
-    for line in text.splitlines():
-        if line.startswith(f'overgang_api_list_entries_total{{how="{how}"}}'):
+def counted(metric, how):
+    """The counter METRIC{how=HOW} in /metrics (0 before anything was counted)."""
+    for line in raw("GET", "/metrics").text.splitlines():
+        if line.startswith(f'{metric}{{how="{how}"}}'):
             return float(line.split()[-1])
     return 0.0
+
+
+def list_entries(how):
+    """Queue and inbox entries answered as kept by the daemon, or as rendered by PostgreSQL."""
+    return counted("overgang_api_list_entries_total", how)
 
 
 def lists_follow_the_clock():
@@ -235,12 +238,8 @@ def lists_follow_the_clock():
 
 
 def list_pages(how):
-    """overgang_api_list_pages_total{how=HOW} in /metrics: whole pages checked and shown as
-    kept, or checked and found again."""
-    for line in raw("GET", "/metrics").text.splitlines():
-        if line.startswith(f'overgang_api_list_pages_total{{how="{how}"}}'):
-            return float(line.split()[-1])
-    return 0.0
+    """Whole pages checked and shown as kept, or checked and found again."""
+    return counted("overgang_api_list_pages_total", how)
 
 
 def lists_kept_whole():
